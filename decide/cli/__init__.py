@@ -1,0 +1,52 @@
+"""The command line. Commands are thin: they parse options and call the library.
+
+Only typer is imported up front; each command imports what it needs when it runs, so that
+``decide --version`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from decide import __version__
+from decide.cli.evaluate import evaluate
+from decide.cli.rubrics import rubrics_app
+from decide.cli.schema import schema
+from decide.cli.validate import validate
+
+app = typer.Typer(
+    name="decide",
+    help="Decide whether work should be an AI assistant, an AI agent or a hybrid, and whether it is ready.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"decide {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Decide whether work should be an AI assistant, an AI agent or a hybrid, and whether it is ready."""
+
+
+app.command("evaluate")(evaluate)
+app.command("validate")(validate)
+app.command("schema")(schema)
+app.add_typer(rubrics_app, name="rubrics")
+
+
+def main() -> None:
+    app()

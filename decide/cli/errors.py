@@ -1,0 +1,25 @@
+"""The one place where the project's errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from decide.errors import EXIT_INTERRUPTED, DecideError
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn a :class:`DecideError` into one line per problem on stderr and its exit code."""
+    try:
+        yield
+    except DecideError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        print("decide: interrupted", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -1,0 +1,26 @@
+"""`decide evaluate`: one task file, one report."""
+
+from __future__ import annotations
+
+import shutil
+
+from decide.cli.errors import reported_errors
+from decide.cli.io import choose_format, emit, stdout_is_terminal, use_color
+from decide.cli.options import FormatOption, OutputOption, RubricsOption, TaskArgument
+
+
+def evaluate(task: TaskArgument, fmt: FormatOption = None, output: OutputOption = None,
+             rubrics: RubricsOption = None) -> None:
+    """Evaluate one task: recommendation, risk tier, gaps, pilot and rollback plan."""
+    from decide.engine import evaluate as evaluate_task
+    from decide.loading.rubrics import load_rubrics
+    from decide.loading.task import TaskLoader
+    from decide.report import RenderOptions, render
+
+    with reported_errors():
+        rubric_set = load_rubrics(rubrics)
+        report = evaluate_task(TaskLoader(rubric_set).load(task), rubric_set)
+        on_terminal = output is None and stdout_is_terminal()
+        width = min(120, shutil.get_terminal_size().columns) if on_terminal else 100
+        options = RenderOptions(color=output is None and use_color(), width=width)
+        emit(render(report, choose_format(fmt, output), options), output)

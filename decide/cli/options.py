@@ -1,0 +1,28 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from decide.report import ReportFormat
+
+RubricsOption = Annotated[
+    str | None,
+    typer.Option("--rubrics", metavar="NAME|DIR", help="A bundled rubric set by name, or a folder of your own."),
+]
+FormatOption = Annotated[
+    ReportFormat | None,
+    typer.Option("--format", "-f", help="Report format [default: text, or from the -o file's extension]."),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout.",
+                 dir_okay=False),
+]
+TaskArgument = Annotated[Path, typer.Argument(metavar="TASK", help="A task file (YAML).", dir_okay=True)]
+PathsArgument = Annotated[
+    list[Path], typer.Argument(metavar="PATH...", help="Task files, or folders searched for *.yaml and *.yml.")
+]

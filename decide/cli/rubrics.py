@@ -1,0 +1,60 @@
+"""`decide rubrics`: inspect and check rubric sets."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from decide.cli.errors import reported_errors
+
+rubrics_app = typer.Typer(help="Inspect and check rubric sets.", rich_markup_mode=None)
+
+
+class DocFormat(str, Enum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+@rubrics_app.callback(invoke_without_command=True)
+def rubrics_root(context: typer.Context) -> None:
+    """Without a subcommand: list the bundled rubric sets."""
+    if context.invoked_subcommand is None:
+        list_sets()
+
+
+@rubrics_app.command("list")
+def list_sets() -> None:
+    """List the bundled rubric sets."""
+    from decide.loading.rubrics import bundled_sets, load_rubrics
+
+    with reported_errors():
+        for name in bundled_sets():
+            rubric_set = load_rubrics(name)
+            typer.echo(f"{rubric_set.name}\t{rubric_set.version}\t{rubric_set.description}")
+
+
+@rubrics_app.command("show")
+def show(
+    which: Annotated[str | None, typer.Argument(metavar="[NAME|DIR]", help="A bundled set or a folder.")] = None,
+    fmt: Annotated[DocFormat, typer.Option("--format", "-f", help="Output format.")] = DocFormat.TEXT,
+) -> None:
+    """Print every criterion with its question, options and points."""
+    from decide.loading.rubrics import load_rubrics
+    from decide.report.rubric_docs import RUBRIC_RENDERERS
+
+    with reported_errors():
+        typer.echo(RUBRIC_RENDERERS[fmt.value](load_rubrics(which)), nl=False)
+
+
+@rubrics_app.command("validate")
+def validate_set(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A rubric set folder.")]) -> None:
+    """Check a rubric set folder: every file against the rubric schema, and the set for coherence."""
+    from decide.loading.rubrics import load_rubrics
+
+    with reported_errors():
+        rubric_set = load_rubrics(str(folder))
+    typer.echo(f"{folder}: rubric set {rubric_set.name} {rubric_set.version} is valid")

@@ -1,0 +1,35 @@
+"""`decide schema`: print a JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from decide.cli.errors import reported_errors
+from decide.cli.options import RubricsOption
+
+
+class SchemaName(str, Enum):
+    TASK = "task"
+    REPORT = "report"
+    RUBRIC = "rubric"
+
+
+def schema(which: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.TASK,
+           rubrics: RubricsOption = None) -> None:
+    """Print the JSON Schema of task files (from the rubrics), reports or rubric sets."""
+    from decide.loading.schemas import packaged_schema
+
+    with reported_errors():
+        document: dict[str, Any]
+        if which is SchemaName.TASK:
+            from decide.loading.rubrics import load_rubrics
+            from decide.loading.task import task_schema
+
+            document = task_schema(load_rubrics(rubrics))
+        else:
+            document = packaged_schema(which.value)
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))

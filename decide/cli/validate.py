@@ -1,0 +1,32 @@
+"""`decide validate`: check task files only."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from decide.cli.errors import reported_errors
+from decide.cli.options import PathsArgument, RubricsOption
+
+
+def validate(paths: PathsArgument, rubrics: RubricsOption = None) -> None:
+    """Check task files against the rubric set's task schema; list every problem."""
+    from decide.errors import DecideError, Problem
+    from decide.loading.paths import collect_task_files
+    from decide.loading.rubrics import load_rubrics
+    from decide.loading.task import TaskLoader
+
+    with reported_errors():
+        loader = TaskLoader(load_rubrics(rubrics))
+        files = collect_task_files(paths)
+        problems: list[Problem] = []
+        for path in files:
+            try:
+                loader.load(path)
+            except DecideError as error:
+                problems += error.problems
+        if problems:
+            invalid = len({p.path for p in problems})
+            raise DecideError(problems + [Problem("decide", message=f"{invalid} of {len(files)} task files invalid")])
+    typer.echo(f"{len(files)} task file{'s' if len(files) != 1 else ''} valid", err=sys.stdout.isatty())

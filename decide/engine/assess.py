@@ -1,0 +1,156 @@
+"""Assessment: task + rubric set → scores, kind, risk tier, levels, gaps and readiness.
+
+Pure functions: no I/O, no printing, the same answer for the same input. Every number used here
+comes from the rubric set; this module only holds the mechanism.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from decide.model import (
+    KINDS,
+    RUBRICS,
+    TIERS,
+    Assessment,
+    CriterionResult,
+    Gap,
+    RubricSet,
+    Rule,
+    Task,
+)
+
+
+def score_criteria(task: Task, rubrics: RubricSet) -> tuple[tuple[CriterionResult, ...], dict[str, float], dict[str, float]]:
+    """Each criterion's points and contribution, each rubric's 0-100 score, and the answers' ranks."""
+    results: list[CriterionResult] = []
+    scores: dict[str, float] = {}
+    facts: dict[str, float] = {}
+    for name in RUBRICS:
+        rubric = rubrics.rubrics[name]
+        total = sum(criterion.weight for criterion in rubric.criteria) or 1.0
+        score = 0.0
+        for criterion in rubric.criteria:
+            assumed = criterion.field not in task.answers
+            answer: Any = criterion.cautious if assumed else task.answers[criterion.field]
+            points = criterion.points(answer)
+            contribution = points * criterion.weight / total
+            score += contribution
+            facts[criterion.field] = criterion.rank(answer)
+            results.append(
+                CriterionResult(criterion.field, criterion.question, answer, criterion.label(answer), assumed,
+                                points, criterion.weight, round(contribution, 2))
+            )
+        scores[name] = round(score, 1)
+    return tuple(results), scores, facts
+
+
+def _kind(rubrics: RubricSet, scores: dict[str, float], facts: dict[str, float]) -> tuple[str, float, list[str]]:
+    bonuses = [rule for rule in rubrics.demand_bonuses if rule.when.holds(facts)]
+    demand = round(min(100.0, scores["autonomy"] + sum(rule.points for rule in bonuses)), 1)
+    agentic = [rule for rule in rubrics.agentic if rule.when.holds(facts)]
+    reasons = [f"{rule.title} (+{rule.points:g} autonomy demand)" for rule in bonuses]
+    high = demand >= rubrics.demand_threshold
+    if high:
+        reasons.append(f"Autonomy demand {demand:g} is at or above the agent threshold of {rubrics.demand_threshold:g}")
+    else:
+        reasons.append(f"Autonomy demand {demand:g} is below the agent threshold of {rubrics.demand_threshold:g}")
+    reasons += [rule.title for rule in agentic]
+    if not (high or agentic):
+        return "assistant", demand, reasons
+    if rubrics.conversational.when.holds(facts):
+        reasons.append(rubrics.conversational.title)
+        return "hybrid", demand, reasons
+    return "agent", demand, reasons
+
+
+def _tier(rubrics: RubricSet, scores: dict[str, float], facts: dict[str, float]) -> tuple[float, str, list[str]]:
+    weights = rubrics.risk_weights
+    base = (weights["scope"] * scores["scope"] + weights["data_access"] * scores["data_access"]) / (
+        (weights["scope"] + weights["data_access"]) or 1.0
+    )
+    score = round(min(100.0, base * (1 + rubrics.autonomy_amplifier * scores["autonomy"] / 100)), 1)
+    tier = [name for name, minimum in rubrics.tier_minimums if minimum <= score][-1]
+    reasons = [f"Risk score {score:g} (scope and data access, amplified by autonomy) falls in the {tier} band"]
+    for ceiling in rubrics.ceilings:
+        if not ceiling.when.holds(facts) and TIERS.index(tier) > TIERS.index(ceiling.tier):
+            tier = ceiling.tier
+            reasons.append(f"Capped at {tier}: {ceiling.title}")
+    for floor in rubrics.floors:
+        if floor.when.holds(facts) and TIERS.index(tier) < TIERS.index(floor.tier):
+            tier = floor.tier
+            reasons.append(f"Raised to {tier}: {floor.title}")
+    return score, tier, reasons
+
+
+def _target(rubrics: RubricSet, facts: dict[str, float]) -> tuple[int, str]:
+    level, reason = 1, rubrics.level(1).description
+    for rule in rubrics.target_rules:
+        if rule.when.holds(facts) and rule.level > level:
+            level, reason = rule.level, rule.title
+    return level, reason
+
+
+def gaps_at(rubrics: RubricSet, facts: dict[str, float], tier: str) -> tuple[Gap, ...]:
+    """The controls missing for operating at ``facts['level']``, in the rubric's control order."""
+    strongest: dict[str, tuple[int, str, str]] = {}  # control: (rank, requirement id, why)
+    for requirement in rubrics.requirements:
+        if requirement.when.holds(facts):
+            for control, rank in requirement.require:
+                if rank > strongest.get(control, (0, "", ""))[0]:
+                    strongest[control] = (rank, requirement.id, requirement.why)
+    gaps: list[Gap] = []
+    for criterion in rubrics.rubrics["governance"].criteria:
+        if criterion.id not in strongest:
+            continue
+        rank, requirement, why = strongest[criterion.id]
+        present = int(facts[criterion.field])
+        if present >= rank:
+            continue
+        blocking = present == 0 or tier in rubrics.always_blocking_tiers
+        order = criterion.values if criterion.type != "text" else ["absent", "present"]
+        gaps.append(
+            Gap(control=criterion.id, severity="blocking" if blocking else "advisory", required=order[rank],
+                present=order[present], why=why, remedy=rubrics.remedies.get(criterion.id, ""),
+                requirement=requirement, level=int(facts["level"]))
+        )
+    return tuple(gaps)
+
+
+def assess(task: Task, rubrics: RubricSet) -> Assessment:
+    """Score the task against the rubric set and judge its readiness for the autonomy it needs."""
+    criteria, scores, facts = score_criteria(task, rubrics)
+    kind, demand, kind_reasons = _kind(rubrics, scores, facts)
+    named: list[Rule] = []
+    for risk in rubrics.named_risks:
+        holds = risk.when.holds(facts)
+        facts[f"risk.{risk.id}"] = 1.0 if holds else 0.0
+        if holds:
+            named.append(risk)
+    risk_score, tier, tier_reasons = _tier(rubrics, scores, facts)
+    target, target_reason = _target(rubrics, facts)
+    facts.update(kind=float(KINDS.index(kind)), tier=float(TIERS.index(tier)), target_level=float(target))
+
+    by_level: dict[int, tuple[Gap, ...]] = {}
+    for level in range(1, target + 1):
+        by_level[level] = gaps_at(rubrics, {**facts, "level": float(level)}, tier)
+    first_needed = {gap.control: level for level in sorted(by_level, reverse=True) for gap in by_level[level]}
+    gaps = tuple(
+        Gap(g.control, g.severity, g.required, g.present, g.why, g.remedy, g.requirement, first_needed[g.control])
+        for g in by_level[target]
+    )
+    clear = [level for level, found in by_level.items() if not any(g.severity == "blocking" for g in found)]
+    start = max(clear, default=1)
+    if any(gap.severity == "blocking" for gap in gaps):
+        readiness = "not-ready"
+    elif gaps:
+        readiness = "conditional"
+    else:
+        readiness = "ready"
+    facts["level"] = float(target)
+    return Assessment(
+        criteria=criteria, scores=scores, demand=demand, kind=kind, kind_reasons=tuple(kind_reasons),
+        risk_score=risk_score, tier=tier, tier_reasons=tuple(tier_reasons), named_risks=tuple(named),
+        target_level=target, target_reason=target_reason, start_level=start, readiness=readiness,
+        gaps=gaps, gaps_by_level=by_level, facts=facts,
+    )

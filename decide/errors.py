@@ -1,0 +1,39 @@
+"""The project's one error type: every user mistake becomes a list of located problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Exit codes (contract): 0 done, 1 a CI gate failed, 2 bad input or usage.
+EXIT_OK = 0
+EXIT_GATE = 1
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in one file, at a 1-based line and column where known."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+    message: str = ""
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+class DecideError(Exception):
+    """A user's mistake: bad input, a bad rubric set, an unusable path. Never a bug."""
+
+    def __init__(self, problems: list[Problem] | Problem, exit_code: int = EXIT_INPUT) -> None:
+        self.problems = sorted(problems) if isinstance(problems, list) else [problems]
+        self.exit_code = exit_code
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(cls, path: str, message: str, line: int = 0, column: int = 0) -> DecideError:
+        return cls(Problem(path, line, column, message))

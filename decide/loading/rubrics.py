@@ -1,0 +1,385 @@
+"""Load a rubric set from its folder, validate it, and compile it into a :class:`RubricSet`.
+
+Validation happens in two passes, both reported as ``FILE:LINE:COL: message``: the JSON Schema
+(``decide schema rubric``) checks the shape of each file, then the checks here make sure the
+set is coherent: options scored in order, conditions naming real fields and values, templates
+naming known variables, requirements naming real controls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from decide.errors import DecideError, Problem
+from decide.loading.schemas import packaged_schema
+from decide.loading.validator import SchemaValidator, describe, same_value, suggest
+from decide.loading.yaml_source import Mark, MarkedDict, MarkedList, read_yaml_file
+from decide.model import (
+    KINDS,
+    RUBRICS,
+    TIERS,
+    Band,
+    Clause,
+    Condition,
+    Criterion,
+    Level,
+    MilestoneTemplate,
+    Option,
+    Requirement,
+    Rubric,
+    RubricSet,
+    Rule,
+    TextRule,
+)
+
+SET_FILES = ("rubric-set", *RUBRICS, "decision", "controls", "pilot", "rollback")
+DEFAULT_SET = "default"
+
+METRIC_FACTS = ("metrics.error_rate", "metrics.escalation_rate", "metrics.time_saved_hours_per_week")
+RATE_VARIABLES = ("error_rate_target", "error_rate_baseline", "escalation_rate_target", "escalation_rate_baseline")
+PILOT_VARIABLES = frozenset({"sample", "weeks", "level", "level_name", "owner", "next_gaps", "time_saved", *RATE_VARIABLES})
+ROLLBACK_VARIABLES = frozenset(
+    {"owner", "fallback", "time_saved", "error_rate_trigger", "escalation_rate_trigger", *RATE_VARIABLES}
+)
+
+
+def bundled_rubrics_root() -> Path:
+    """Where the bundled rubric sets live: inside the installed package, or the source tree."""
+    installed = Path(str(resources.files("decide"))) / "rubrics"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "rubrics"
+
+
+def bundled_sets() -> dict[str, Path]:
+    """Bundled rubric sets by name. The default set is the root folder itself."""
+    root = bundled_rubrics_root()
+    sets = {DEFAULT_SET: root}
+    for child in sorted(root.iterdir()):
+        if (child / "rubric-set.yaml").is_file():
+            sets[child.name] = child
+    return sets
+
+
+def resolve_rubrics(name_or_dir: str | None) -> Path:
+    """``None`` or a bundled set's name → its folder; anything else is a folder path."""
+    choice = name_or_dir or DEFAULT_SET
+    sets = bundled_sets()
+    if choice in sets:
+        return sets[choice]
+    folder = Path(choice)
+    if not folder.is_dir():
+        known = ", ".join(sets)
+        raise DecideError.at(choice, f"no such rubric folder, and not a bundled rubric set ({known})")
+    return folder
+
+
+def load_rubrics(name_or_dir: str | None = None) -> RubricSet:
+    """Read, validate and compile a rubric set; raise :class:`DecideError` listing every problem."""
+    folder = resolve_rubrics(name_or_dir)
+    shown = folder if name_or_dir and Path(name_or_dir).is_dir() else None
+    documents: dict[str, MarkedDict] = {}
+    digests: list[str] = []
+    problems: list[Problem] = []
+    schema = packaged_schema("rubric")
+    validator = SchemaValidator(schema)
+    for stem in SET_FILES:
+        path = folder / f"{stem}.yaml"
+        name = str(shown / f"{stem}.yaml") if shown else str(path)
+        document, data = read_yaml_file(path, name)
+        digests.append(f"{stem}.yaml {hashlib.sha256(data).hexdigest()}\n")
+        found = validator.problems(document, name, schema["properties"][stem])
+        if found:
+            problems.extend(found)
+        else:
+            documents[stem] = document
+    if problems:
+        raise DecideError(problems)
+    sha256 = hashlib.sha256("".join(digests).encode()).hexdigest()
+    files = {stem: str(shown / f"{stem}.yaml") if shown else str(folder / f"{stem}.yaml") for stem in SET_FILES}
+    return _Compiler(documents, files).compile(sha256)
+
+
+# --- vocabulary of condition fields ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Field:
+    values: tuple[Any, ...] | None  # None: a number (or a list's length)
+    ordered: bool = True
+
+
+class _Compiler:
+    """Turns validated documents into the model, collecting every coherence problem."""
+
+    def __init__(self, documents: Mapping[str, MarkedDict], files: Mapping[str, str]) -> None:
+        self.documents = documents
+        self.files = files
+        self.problems: list[Problem] = []
+
+    def problem(self, stem: str, mark: Mark, message: str) -> None:
+        self.problems.append(Problem(self.files[stem], mark[0], mark[1], message))
+
+    def compile(self, sha256: str) -> RubricSet:
+        rubrics = {stem: self.rubric(stem) for stem in RUBRICS}
+        criteria_fields = {
+            criterion.field: _Field(None if criterion.type in ("integer", "list") else self.order_of(criterion))
+            for rubric in rubrics.values()
+            for criterion in rubric.criteria
+        }
+        decision = self.documents["decision"]
+        named_risk_ids = [item["id"] for item in decision["risk"]["named"]]
+        risk_fields = {f"risk.{rid}": _Field((False, True)) for rid in named_risk_ids}
+        assessed = {
+            **criteria_fields,
+            **risk_fields,
+            "kind": _Field(KINDS, ordered=False),
+            "tier": _Field(TIERS),
+            "level": _Field(None),
+            "target_level": _Field(None),
+        }
+        milestone_ids = tuple(item["id"] for item in self.documents["pilot"]["milestones"])
+        rollback_vocab = {**assessed, **{name: _Field((False, True)) for name in METRIC_FACTS}}
+        pilot_vocab = {
+            **rollback_vocab,
+            "milestone": _Field(milestone_ids, ordered=False),
+            "final": _Field((False, True)),
+            "has_next_gaps": _Field((False, True)),
+        }
+        governance = {criterion.id: criterion for criterion in rubrics["governance"].criteria}
+        built = self.build(sha256, rubrics, criteria_fields, {**criteria_fields, **risk_fields}, assessed,
+                           rollback_vocab, pilot_vocab, governance)
+        if self.problems:
+            raise DecideError(self.problems)
+        return built
+
+    # -- rubrics
+
+    @staticmethod
+    def order_of(criterion: Criterion) -> tuple[Any, ...]:
+        return tuple(criterion.values) if criterion.type != "text" else ("absent", "present")
+
+    def rubric(self, stem: str) -> Rubric:
+        document = self.documents[stem]
+        if document["rubric"] != stem:
+            self.problem(stem, document.value_marks["rubric"], f"rubric: must be {stem!r}, the file's own name")
+        criteria: list[Criterion] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(document["criteria"]):
+            mark = document["criteria"].item_marks[index]
+            if raw["id"] in seen:
+                self.problem(stem, mark, f"criteria: {raw['id']!r} is defined twice")
+            seen.add(raw["id"])
+            criteria.append(self.criterion(stem, raw, mark))
+        return Rubric(stem, document["title"], document["description"], tuple(criteria))
+
+    def criterion(self, stem: str, raw: MarkedDict, mark: Mark) -> Criterion:
+        kind = raw["type"]
+        where = f"criterion {raw['id']!r}"
+        options = tuple(Option(o["value"], o["label"], float(o["points"])) for o in raw.get("options", ()))
+        bands = tuple(Band(b["min"], b["label"], float(b["points"])) for b in raw.get("bands", ()))
+        wants_options = kind in ("choice", "boolean", "text")
+        if wants_options != bool(options) or (not wants_options) != bool(bands):
+            needed = "options" if wants_options else "bands"
+            self.problem(stem, mark, f"{where}: a {kind} criterion needs {needed}, and only {needed}")
+        values = [o.value for o in options]
+        expected = {"boolean": [False, True], "text": ["absent", "present"]}.get(kind)
+        if options and expected is not None and values != expected:
+            self.problem(stem, mark, f"{where}: a {kind} criterion's options are exactly {expected}, in that order")
+        if kind == "choice" and not all(isinstance(v, str) for v in values):
+            self.problem(stem, mark, f"{where}: choice values are strings")
+        if len(set(map(repr, values))) != len(values):
+            self.problem(stem, mark, f"{where}: an option value is listed twice")
+        scored = options or bands
+        if any(later.points < earlier.points for earlier, later in zip(scored, scored[1:], strict=False)):
+            self.problem(stem, mark, f"{where}: points must not fall from one option (or band) to the next: "
+                         "options run from least to most (governance: weakest to strongest)")
+        if bands and (bands[0].min != 0 or any(b.min <= a.min for a, b in zip(bands, bands[1:], strict=False))):
+            self.problem(stem, mark, f"{where}: bands start at min 0 and their minimums rise")
+        if stem == "governance" and kind not in ("choice", "boolean", "text"):
+            self.problem(stem, mark, f"{where}: a governance control is a choice, a boolean or a text")
+        cautious = raw.get("cautious")
+        if kind == "text":
+            cautious = None
+        elif "cautious" not in raw:
+            self.problem(stem, mark, f"{where}: needs 'cautious', the reading taken when the field is left out")
+        elif options and not any(same_value(cautious, v) for v in values):
+            self.problem(stem, raw.value_marks["cautious"], f"{where}: cautious {describe(cautious)} is not one of its options")
+        elif kind == "integer" and (isinstance(cautious, bool) or not isinstance(cautious, int) or cautious < 0):
+            self.problem(stem, raw.value_marks["cautious"], f"{where}: cautious must be a whole number, 0 or more")
+        elif kind == "list" and not (isinstance(cautious, list) and all(isinstance(v, str) for v in cautious)):
+            self.problem(stem, raw.value_marks["cautious"], f"{where}: cautious must be a list of strings")
+        return Criterion(
+            rubric=stem, id=raw["id"], question=raw["question"], help=" ".join(raw["help"].split()),
+            type=kind, weight=float(raw["weight"]), required=raw.get("required", True),
+            cautious=list(cautious) if isinstance(cautious, list) else cautious, options=options, bands=bands,
+        )
+
+    # -- conditions and templates
+
+    def condition(self, stem: str, raw: MarkedDict, vocab: Mapping[str, _Field]) -> Condition:
+        clauses: list[Clause] = []
+        any_of: tuple[Condition, ...] = ()
+        for key, value in raw.items():
+            mark = raw.key_marks[key]
+            if key == "any":
+                any_of = tuple(self.condition(stem, option, vocab) for option in value)
+                continue
+            spec = vocab.get(key)
+            if spec is None:
+                self.problem(stem, mark, f"condition: unknown field {key!r}" + suggest(key, sorted(vocab)))
+                continue
+            clauses.append(self.clause(stem, key, value, spec, raw.value_marks[key]))
+        return Condition(tuple(clauses), any_of)
+
+    def clause(self, stem: str, key: str, value: Any, spec: _Field, mark: Mark) -> Clause:
+        def rank(item: Any) -> float:
+            if spec.values is None:
+                if isinstance(item, bool) or not isinstance(item, int):
+                    self.problem(stem, mark, f"{key}: expected a whole number, got {describe(item)}")
+                    return 0.0
+                return float(item)
+            for index, option in enumerate(spec.values):
+                if same_value(item, option):
+                    return float(index)
+            allowed = ", ".join(describe(v).strip("'") for v in spec.values)
+            self.problem(stem, mark, f"{key}: {describe(item)} is not one of: {allowed}")
+            return 0.0
+
+        if isinstance(value, dict):
+            if not value:
+                self.problem(stem, mark, f"{key}: give at_least or at_most")
+            if not spec.ordered:
+                self.problem(stem, mark, f"{key}: has no order; list the values instead")
+            low = rank(value["at_least"]) if "at_least" in value else float("-inf")
+            high = rank(value["at_most"]) if "at_most" in value else float("inf")
+            return Clause(key, low=low, high=high)
+        items = value if isinstance(value, list) else [value]
+        return Clause(key, ranks=frozenset(rank(item) for item in items))
+
+    def template(self, stem: str, text: str, mark: Mark, variables: Iterable[str]) -> str:
+        template = string.Template(text)
+        allowed = set(variables)
+        if not template.is_valid():
+            self.problem(stem, mark, "text: a lone $ (write $$ for a dollar sign)")
+        unknown = sorted(set(template.get_identifiers()) - allowed)
+        if unknown:
+            self.problem(stem, mark, f"text: unknown variable ${unknown[0]} (known: {', '.join(sorted(allowed))})")
+        return " ".join(text.split())
+
+    def text_rules(self, stem: str, items: MarkedList, vocab: Mapping[str, _Field], variables: Iterable[str]) -> tuple[TextRule, ...]:
+        return tuple(
+            TextRule(self.condition(stem, item["when"], vocab), self.template(stem, item["text"], item.value_marks["text"], variables))
+            for item in items
+        )
+
+    # -- the policy files
+
+    def build(self, sha256: str, rubrics: dict[str, Rubric], criteria_vocab: Mapping[str, _Field],
+              floor_vocab: Mapping[str, _Field], assessed: Mapping[str, _Field],
+              rollback_vocab: Mapping[str, _Field], pilot_vocab: Mapping[str, _Field],
+              governance: Mapping[str, Criterion]) -> RubricSet:
+        identity = self.documents["rubric-set"]
+        decision = self.documents["decision"]
+        kind, risk = decision["kind"], decision["risk"]
+
+        def rules(stem: str, items: Iterable[MarkedDict], vocab: Mapping[str, _Field], when: str = "when") -> tuple[Rule, ...]:
+            return tuple(
+                Rule(id=item.get("id", ""), title=item["title"], when=self.condition(stem, item[when], vocab),
+                     description=" ".join(item.get("description", "").split()), points=float(item.get("points", 0)),
+                     tier=item.get("tier", ""), level=item.get("level", 0))
+                for item in items
+            )
+
+        levels = tuple(Level(item["level"], item["name"], item["description"]) for item in decision["levels"])
+        if [level.level for level in levels] != [1, 2, 3, 4]:
+            self.problem("decision", decision.value_marks["levels"], "levels: exactly levels 1, 2, 3 and 4, in order")
+        tiers = tuple((item["tier"], float(item["min"])) for item in risk["tiers"])
+        if [name for name, _ in tiers] != list(TIERS) or tiers[0][1] != 0 or any(
+            b[1] <= a[1] for a, b in zip(tiers, tiers[1:], strict=False)
+        ):
+            self.problem("decision", risk.value_marks["tiers"],
+                         "tiers: low, medium, high and critical in that order, the first at min 0, minimums rising")
+        return RubricSet(
+            name=identity["name"], version=identity["version"], description=" ".join(identity["description"].split()),
+            sha256=sha256, rubrics=rubrics, levels=levels,
+            demand_bonuses=rules("decision", kind["bonuses"], criteria_vocab),
+            demand_threshold=float(kind["threshold"]),
+            agentic=rules("decision", kind["agentic"], criteria_vocab),
+            conversational=Rule("conversational", kind["conversational"]["title"],
+                                self.condition("decision", kind["conversational"]["when"], criteria_vocab)),
+            kind_descriptions={name: " ".join(text.split()) for name, text in kind["descriptions"].items()},
+            risk_weights={name: float(weight) for name, weight in risk["weights"].items()},
+            autonomy_amplifier=float(risk["autonomy_amplifier"]),
+            tier_minimums=tiers,
+            named_risks=rules("decision", risk["named"], criteria_vocab),
+            floors=rules("decision", risk["floors"], floor_vocab),
+            ceilings=rules("decision", risk["ceilings"], floor_vocab, when="unless"),
+            target_rules=rules("decision", decision["target_level"], criteria_vocab),
+            **self.controls(assessed, governance),
+            **self.pilot(pilot_vocab),
+            **self.rollback(rollback_vocab),
+        )
+
+    def controls(self, vocab: Mapping[str, _Field], governance: Mapping[str, Criterion]) -> dict[str, Any]:
+        document = self.documents["controls"]
+        requirements: list[Requirement] = []
+        for item in document["requirements"]:
+            required: list[tuple[str, int]] = []
+            for control, value in item["require"].items():
+                mark = item["require"].key_marks[control]
+                criterion = governance.get(control)
+                if criterion is None:
+                    self.problem("controls", mark, f"require: {control!r} is not a governance control" + suggest(control, sorted(governance)))
+                    continue
+                order = self.order_of(criterion)
+                ranks = [index for index, option in enumerate(order) if same_value(option, value)]
+                if not ranks:
+                    allowed = ", ".join(describe(v).strip("'") for v in order)
+                    self.problem("controls", item["require"].value_marks[control], f"require: {control}: {describe(value)} is not one of: {allowed}")
+                    continue
+                required.append((control, ranks[0]))
+            requirements.append(Requirement(item["id"], " ".join(item["why"].split()), self.condition("controls", item["when"], vocab), tuple(required)))
+        for control, _ in document["remedies"].items():
+            if control not in governance:
+                self.problem("controls", document["remedies"].key_marks[control], f"remedies: {control!r} is not a governance control")
+        return {
+            "always_blocking_tiers": frozenset(document["always_blocking_tiers"]),
+            "requirements": tuple(requirements),
+            "remedies": {control: " ".join(text.split()) for control, text in document["remedies"].items()},
+        }
+
+    def pilot(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:
+        document = self.documents["pilot"]
+        milestones = tuple(
+            MilestoneTemplate(item["id"], item["name"], item["level"], float(item["weeks"]), float(item["sample_factor"]),
+                              " ".join(item["objective"].split()), self.condition("pilot", item.get("when", MarkedDict()), vocab))
+            for item in document["milestones"]
+        )
+        levels = [m.level for m in milestones]
+        if levels != sorted(levels):
+            self.problem("pilot", document.value_marks["milestones"], "milestones: list them by rising level")
+        return {
+            "pilot_tiers": {tier: (float(v["duration_factor"]), int(v["sample"])) for tier, v in document["tiers"].items()},
+            "working_days_per_week": document["working_days_per_week"],
+            "max_weeks": document["max_weeks"],
+            "milestones": milestones,
+            "exit_criteria": self.text_rules("pilot", document["exit_criteria"], vocab, PILOT_VARIABLES),
+        }
+
+    def rollback(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:
+        document = self.documents["rollback"]
+        if document["fallback"][-1]["when"]:
+            self.problem("rollback", document["fallback"].item_marks[-1], "fallback: the last fallback needs `when: {}`, so that one always applies")
+        return {
+            "rate_trigger_factor": float(document["rate_trigger_factor"]),
+            "rollback_triggers": self.text_rules("rollback", document["triggers"], vocab, ROLLBACK_VARIABLES),
+            "rollback_steps": self.text_rules("rollback", document["steps"], vocab, ROLLBACK_VARIABLES),
+            "fallbacks": self.text_rules("rollback", document["fallback"], vocab, ROLLBACK_VARIABLES),
+        }

@@ -1,0 +1,148 @@
+"""Task files: the JSON Schema generated from the rubrics, and loading a file into a :class:`Task`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from decide.errors import DecideError
+from decide.loading.validator import SchemaValidator
+from decide.loading.yaml_source import MarkedDict, read_yaml_file
+from decide.model import RUBRICS, Criterion, Metrics, Rate, RubricSet, Task
+
+TASK_FORMAT_VERSION = 1
+_USER_KEYS = {"^x-": {"description": "Your own data: ignored by decide."}}
+_SLUG = "^[a-z0-9][a-z0-9._-]*$"
+
+
+def _criterion_schema(criterion: Criterion) -> dict[str, Any]:
+    schema: dict[str, Any] = {"title": criterion.question, "description": criterion.help}
+    if criterion.type == "choice":
+        schema["enum"] = criterion.values
+        schema["description"] += " Options: " + "; ".join(f"{o.value}: {o.label}" for o in criterion.options) + "."
+    elif criterion.type == "boolean":
+        schema["type"] = "boolean"
+    elif criterion.type == "integer":
+        schema.update(type="integer", minimum=0)
+    elif criterion.type == "list":
+        schema.update(type="array", items={"type": "string", "minLength": 1}, uniqueItems=True)
+    else:
+        schema.update(type="string", minLength=1)
+    return schema
+
+
+def _rate_schema(name: str) -> dict[str, Any]:
+    fraction = {"type": "number", "minimum": 0, "maximum": 1}
+    return {
+        "type": "object",
+        "description": f"The {name}, as a fraction from 0 to 1 (0.05 is 5%).",
+        "properties": {"baseline": dict(fraction, description="Today, before the pilot."),
+                       "target": dict(fraction, description="What the pilot must reach.")},
+        "patternProperties": _USER_KEYS,
+        "additionalProperties": False,
+    }
+
+
+def task_schema(rubrics: RubricSet) -> dict[str, Any]:
+    """The task file's JSON Schema: the envelope, plus one section per rubric from its criteria."""
+    text = {"type": "string", "minLength": 1}
+    properties: dict[str, Any] = {
+        "version": {"const": TASK_FORMAT_VERSION, "description": "The task file format: 1."},
+        "id": {"type": "string", "pattern": _SLUG, "description": "Defaults to the file name without extension.",
+               "x-hint": "an id is lowercase letters, digits, '.', '-' and '_'"},
+        "title": dict(text, description="A short name."),
+        "objective": dict(text, description="The concrete objective, in a sentence."),
+        "owner": dict(text, description="Who proposes the work."),
+        "description": {"type": "string", "description": "Free text."},
+    }
+    for name in RUBRICS:
+        rubric = rubrics.rubrics[name]
+        properties[name] = {
+            "type": ["object", "null"],
+            "title": rubric.title,
+            "description": rubric.description + " A field left out takes its most cautious reading.",
+            "properties": {criterion.id: _criterion_schema(criterion) for criterion in rubric.criteria},
+            "patternProperties": _USER_KEYS,
+            "additionalProperties": False,
+        }
+    properties["metrics"] = {
+        "type": "object",
+        "description": "Pilot targets; the pilot's exit criteria use them.",
+        "properties": {
+            "time_saved_hours_per_week": {"type": "number", "minimum": 0, "description": "Target hours saved a week."},
+            "error_rate": _rate_schema("error rate"),
+            "escalation_rate": _rate_schema("escalation rate"),
+        },
+        "patternProperties": _USER_KEYS,
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://decide.invalid/schemas/task.schema.json",
+        "title": f"decide task file (rubric set {rubrics.name} {rubrics.version})",
+        "type": "object",
+        "required": ["version", "title", "objective", *RUBRICS],
+        "properties": properties,
+        "patternProperties": _USER_KEYS,
+        "additionalProperties": False,
+    }
+
+
+def slug(text: str) -> str:
+    """A file name made into a task id."""
+    cleaned = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._")
+    return cleaned or "task"
+
+
+def _rate(raw: Any) -> Rate | None:
+    if raw is None:
+        return None
+    return Rate(raw.get("baseline"), raw.get("target"))
+
+
+class TaskLoader:
+    """Loads task files against one rubric set; build it once, load many files."""
+
+    def __init__(self, rubrics: RubricSet) -> None:
+        self.rubrics = rubrics
+        self.validator = SchemaValidator(task_schema(rubrics), root_name="the task")
+
+    def load(self, path: Path | str, shown_as: str | None = None) -> Task:
+        name = shown_as or str(path)
+        document, data = read_yaml_file(Path(path), name)
+        if document is None:
+            raise DecideError.at(name, "the file is empty: a task file is a YAML mapping (see `decide schema task`)", 1, 1)
+        if not isinstance(document, MarkedDict):
+            raise DecideError.at(name, "a task file is a YAML mapping of keys to values (see `decide schema task`)", 1, 1)
+        problems = self.validator.problems(document, name)
+        if problems:
+            raise DecideError(problems)
+        return self.build(document, name, hashlib.sha256(data).hexdigest())
+
+    def build(self, document: MarkedDict, source: str, sha256: str) -> Task:
+        answers: dict[str, Any] = {}
+        marks: dict[str, tuple[int, int]] = {}
+        for section in RUBRICS:
+            values = document.get(section) or MarkedDict()
+            marks[section] = document.key_marks[section]
+            for criterion in self.rubrics.rubrics[section].criteria:
+                if criterion.id in values:
+                    value = values[criterion.id]
+                    answers[criterion.field] = list(value) if isinstance(value, list) else value
+                    marks[criterion.field] = values.key_marks[criterion.id]
+        metrics = document.get("metrics") or {}
+        return Task(
+            id=document.get("id") or slug(Path(source).stem),
+            title=document["title"],
+            objective=document["objective"],
+            owner=document.get("owner"),
+            description=document.get("description"),
+            answers=answers,
+            metrics=Metrics(metrics.get("time_saved_hours_per_week"), _rate(metrics.get("error_rate")),
+                            _rate(metrics.get("escalation_rate"))),
+            source=source,
+            sha256=sha256,
+            marks=marks,
+        )

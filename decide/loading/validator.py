@@ -1,0 +1,225 @@
+"""A small JSON Schema validator that reports each problem at its place in the YAML file.
+
+It implements the subset of JSON Schema (2020-12) that decide's own schemas use: ``type``,
+``enum``, ``const``, ``properties``, ``required``, ``additionalProperties``,
+``patternProperties``, ``items``, ``minItems``, ``uniqueItems``, ``minimum``, ``maximum``,
+``minLength``, ``pattern``, ``anyOf`` and local ``$ref``. The test suite checks that it agrees
+with the ``jsonschema`` package on those schemas. It exists because importing ``jsonschema``
+alone costs more than the whole of an evaluation, and because its messages can say where the
+value stands in the file and what was probably meant. Integers are strict: ``3.0`` is not one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from decide.errors import Problem
+from decide.loading.yaml_source import Mark, MarkedDict, MarkedList
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing (null)",
+}
+
+
+def _is_type(value: Any, name: str) -> bool:
+    if name == "object":
+        return isinstance(value, dict)
+    if name == "array":
+        return isinstance(value, list)
+    if name == "string":
+        return isinstance(value, str)
+    if name == "boolean":
+        return isinstance(value, bool)
+    if name == "null":
+        return value is None
+    if isinstance(value, bool):
+        return False
+    if name == "integer":
+        return isinstance(value, int)
+    return isinstance(value, int | float)  # number
+
+
+def describe(value: Any) -> str:
+    """A value as the user wrote it, for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    return str(value)
+
+
+def suggest(word: Any, candidates: list[str]) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in candidates}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _join(path: str, key: Any) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else str(key)
+
+
+class SchemaValidator:
+    """Validates documents against one schema; reusable across documents."""
+
+    def __init__(self, schema: Mapping[str, Any], root_name: str = "the file") -> None:
+        self._root = schema
+        self._root_name = root_name
+        self._patterns: dict[str, re.Pattern[str]] = {}
+
+    def problems(self, document: Any, path: str, schema: Mapping[str, Any] | None = None) -> list[Problem]:
+        start = document.start if isinstance(document, MarkedDict | MarkedList) else (1, 1)
+        found = [
+            Problem(path, mark[0], mark[1], message)
+            for mark, message in self._check(document, schema or self._root, "", start)
+        ]
+        return sorted(set(found))
+
+    def _pattern(self, source: str) -> re.Pattern[str]:
+        if source not in self._patterns:
+            self._patterns[source] = re.compile(source)
+        return self._patterns[source]
+
+    def _resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        while "$ref" in schema:
+            target: Any = self._root
+            for part in schema["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            schema = target
+        return schema
+
+    def _where(self, path: str) -> str:
+        return path or self._root_name
+
+    def _check(self, value: Any, schema: Mapping[str, Any], path: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+        schema = self._resolve(schema)
+        where = self._where(path)
+        if "anyOf" in schema:
+            options = schema["anyOf"]
+            if not any(not list(self._check(value, option, path, mark)) for option in options):
+                if len(options) == 1 or "x-hint" in schema:
+                    hint = schema.get("x-hint")
+                    if hint:
+                        yield mark, f"{where}: {describe(value)} is not valid: {hint}"
+                    else:
+                        yield from self._check(value, options[0], path, mark)
+                else:
+                    yield mark, f"{where}: {describe(value)} matches none of the allowed forms"
+                return
+        types = schema.get("type")
+        if types is not None:
+            names = [types] if isinstance(types, str) else list(types)
+            if not any(_is_type(value, name) for name in names):
+                expected = " or ".join(_TYPE_NAMES[name] for name in names)
+                yield mark, f"{where}: expected {expected}, got {describe(value)}"
+                return
+        if "const" in schema and not same_value(value, schema["const"]):
+            yield mark, f"{where}: must be {describe(schema['const'])}, got {describe(value)}"
+            return
+        if "enum" in schema and not any(same_value(value, option) for option in schema["enum"]):
+            allowed = [describe(option).strip("'") for option in schema["enum"]]
+            yield mark, (
+                f"{where}: {describe(value)} is not one of: {', '.join(allowed)}"
+                + suggest(value, [str(option) for option in schema["enum"]])
+            )
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            yield mark, f"{where}: {value} is not a finite number"
+            return
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            yield from self._check_number(value, schema, where, mark)
+        elif isinstance(value, str):
+            yield from self._check_string(value, schema, where, mark)
+        elif isinstance(value, dict):
+            yield from self._check_object(value, schema, path, mark)
+        elif isinstance(value, list):
+            yield from self._check_array(value, schema, path, mark)
+
+    def _check_number(self, value: float, schema: Mapping[str, Any], where: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+        if "minimum" in schema and value < schema["minimum"]:
+            yield mark, f"{where}: {describe(value)} is below the minimum, {schema['minimum']}"
+        if "maximum" in schema and value > schema["maximum"]:
+            yield mark, f"{where}: {describe(value)} is above the maximum, {schema['maximum']}"
+
+    def _check_string(self, value: str, schema: Mapping[str, Any], where: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+        if len(value) < schema.get("minLength", 0):
+            yield mark, f"{where}: must not be empty"
+        if "pattern" in schema and not self._pattern(schema["pattern"]).search(value):
+            hint = schema.get("x-hint", f"it must match {schema['pattern']}")
+            yield mark, f"{where}: {describe(value)} is not valid: {hint}"
+
+    def _check_object(self, value: dict[Any, Any], schema: Mapping[str, Any], path: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+        key_marks = value.key_marks if isinstance(value, MarkedDict) else {}
+        value_marks = value.value_marks if isinstance(value, MarkedDict) else {}
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        patterns: Mapping[str, Any] = schema.get("patternProperties", {})
+        additional = schema.get("additionalProperties", True)
+        for name in schema.get("required", ()):
+            if name not in value:
+                yield mark, f"{self._where(path)}: missing required key {name!r}"
+        for key, item in value.items():
+            child = _join(path, key)
+            if not isinstance(key, str):
+                yield key_marks.get(key, mark), f"{self._where(path)}: key {describe(key)} must be a string"
+                continue
+            matched = False
+            if key in properties:
+                matched = True
+                yield from self._check(item, properties[key], child, value_marks.get(key, mark))
+            for pattern, sub in patterns.items():
+                if self._pattern(pattern).search(key):
+                    matched = True
+                    yield from self._check(item, sub, child, value_marks.get(key, mark))
+            if matched:
+                continue
+            if additional is False:
+                yield key_marks.get(key, mark), (
+                    f"{self._where(path)}: unknown key {key!r}" + suggest(key, sorted(properties))
+                )
+            elif isinstance(additional, Mapping):
+                yield from self._check(item, additional, child, value_marks.get(key, mark))
+
+    def _check_array(self, value: list[Any], schema: Mapping[str, Any], path: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+        item_marks = value.item_marks if isinstance(value, MarkedList) else []
+        if len(value) < schema.get("minItems", 0):
+            yield mark, f"{self._where(path)}: needs at least {schema['minItems']} item(s)"
+        if schema.get("uniqueItems"):
+            seen: list[Any] = []
+            for index, item in enumerate(value):
+                if any(same_value(item, other) for other in seen):
+                    at = item_marks[index] if index < len(item_marks) else mark
+                    yield at, f"{_join(path, index)}: {describe(item)} is listed twice"
+                seen.append(item)
+        if "items" in schema:
+            for index, item in enumerate(value):
+                at = item_marks[index] if index < len(item_marks) else mark
+                yield from self._check(item, schema["items"], _join(path, index), at)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return bool(a == b)

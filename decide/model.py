@@ -1,0 +1,355 @@
+"""The data every stage shares: the rubric set, the task, and the report built from them.
+
+All of it is immutable. The rubric set is policy read from ``rubrics/``; conditions in it are
+compiled to numeric comparisons on *ranks* (an option's position in its list, a number, the
+length of a list), so evaluating them is cheap and monotone by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+TIERS = ("low", "medium", "high", "critical")
+KINDS = ("assistant", "agent", "hybrid")
+READINESS = ("not-ready", "conditional", "ready")
+RUBRICS = ("autonomy", "scope", "data_access", "governance")
+
+Facts = Mapping[str, float]
+
+
+def display(value: Any) -> str:
+    """An answer as a person reads it: true/false in lower case, lists joined, nothing as "none"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "none"
+    return str(value)
+
+
+# --- conditions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One field compared with ranks: equal to one of ``ranks``, or within ``[low, high]``."""
+
+    field: str
+    ranks: frozenset[float] | None = None
+    low: float = float("-inf")
+    high: float = float("inf")
+
+    def holds(self, facts: Facts) -> bool:
+        rank = facts[self.field]
+        if self.ranks is not None:
+            return rank in self.ranks
+        return self.low <= rank <= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Every clause holds, and one of ``any_of`` holds when there are any."""
+
+    clauses: tuple[Clause, ...] = ()
+    any_of: tuple[Condition, ...] = ()
+
+    def holds(self, facts: Facts) -> bool:
+        return all(clause.holds(facts) for clause in self.clauses) and (
+            not self.any_of or any(option.holds(facts) for option in self.any_of)
+        )
+
+
+ALWAYS = Condition()
+
+
+# --- the rubric set ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: Any  # str or bool
+    label: str
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    min: int
+    label: str
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One question of a rubric: a field of the task file, with how its answers score."""
+
+    rubric: str
+    id: str
+    question: str
+    help: str
+    type: str  # choice | boolean | integer | list | text
+    weight: float
+    required: bool
+    cautious: Any
+    options: tuple[Option, ...] = ()
+    bands: tuple[Band, ...] = ()
+
+    @property
+    def field(self) -> str:
+        return f"{self.rubric}.{self.id}"
+
+    @property
+    def ordered(self) -> bool:
+        """Whether answers are options in an order (else numbers or counts)."""
+        return bool(self.options)
+
+    def rank(self, value: Any) -> float:
+        if self.type == "text":
+            return 1.0 if value else 0.0
+        if self.type == "integer":
+            return float(value)
+        if self.type == "list":
+            return float(len(value))
+        return float(self.values.index(value))
+
+    @property
+    def values(self) -> list[Any]:
+        return [option.value for option in self.options]
+
+    def _band(self, rank: float) -> Band:
+        return [band for band in self.bands if band.min <= rank][-1]
+
+    def points(self, value: Any) -> float:
+        rank = self.rank(value)
+        return self.options[int(rank)].points if self.options else self._band(rank).points
+
+    def label(self, value: Any) -> str:
+        rank = self.rank(value)
+        return self.options[int(rank)].label if self.options else self._band(rank).label
+
+    def option_for_rank(self, rank: int) -> Option:
+        return self.options[rank]
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    id: str
+    title: str
+    description: str
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named condition: an agentic rule, a named risk, a floor, a ceiling, a level rule."""
+
+    id: str
+    title: str
+    when: Condition
+    description: str = ""
+    points: float = 0.0  # for demand bonuses
+    tier: str = ""  # for floors and ceilings
+    level: int = 0  # for target-level rules
+
+
+@dataclass(frozen=True, slots=True)
+class TextRule:
+    """A text template that applies when its condition holds."""
+
+    when: Condition
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    level: int
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    id: str
+    why: str
+    when: Condition
+    require: tuple[tuple[str, int], ...]  # governance criterion id, weakest acceptable rank
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneTemplate:
+    id: str
+    name: str
+    level: int
+    weeks: float
+    sample_factor: float
+    objective: str
+    when: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class RubricSet:
+    """Everything the engine needs, read and checked from one rubric folder."""
+
+    name: str
+    version: str
+    description: str
+    sha256: str
+    rubrics: Mapping[str, Rubric]
+    levels: tuple[Level, ...]
+    demand_bonuses: tuple[Rule, ...]
+    demand_threshold: float
+    agentic: tuple[Rule, ...]
+    conversational: Rule
+    kind_descriptions: Mapping[str, str]
+    risk_weights: Mapping[str, float]
+    autonomy_amplifier: float
+    tier_minimums: tuple[tuple[str, float], ...]
+    named_risks: tuple[Rule, ...]
+    floors: tuple[Rule, ...]
+    ceilings: tuple[Rule, ...]
+    target_rules: tuple[Rule, ...]
+    always_blocking_tiers: frozenset[str]
+    requirements: tuple[Requirement, ...]
+    remedies: Mapping[str, str]
+    pilot_tiers: Mapping[str, tuple[float, int]]  # tier: (duration factor, sample size)
+    working_days_per_week: int
+    max_weeks: int
+    milestones: tuple[MilestoneTemplate, ...]
+    exit_criteria: tuple[TextRule, ...]
+    rate_trigger_factor: float
+    rollback_triggers: tuple[TextRule, ...]
+    rollback_steps: tuple[TextRule, ...]
+    fallbacks: tuple[TextRule, ...]
+
+    def criteria(self) -> list[Criterion]:
+        return [criterion for rubric in self.rubrics.values() for criterion in rubric.criteria]
+
+    def criterion(self, field: str) -> Criterion:
+        section, _, name = field.partition(".")
+        return next(c for c in self.rubrics[section].criteria if c.id == name)
+
+    def level(self, number: int) -> Level:
+        return self.levels[number - 1]
+
+
+# --- the task -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    baseline: float | None
+    target: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    time_saved_hours_per_week: float | None = None
+    error_rate: Rate | None = None
+    escalation_rate: Rate | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """A validated task file. ``answers`` maps ``section.field`` to what the file says."""
+
+    id: str
+    title: str
+    objective: str
+    owner: str | None
+    description: str | None
+    answers: Mapping[str, Any]
+    metrics: Metrics
+    source: str
+    sha256: str
+    marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+
+# --- the result -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    field: str
+    question: str
+    answer: Any
+    label: str
+    assumed: bool
+    points: float
+    weight: float
+    contribution: float  # points x weight / total weight of the rubric: adds up to the score
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    control: str
+    severity: str  # blocking | advisory
+    required: Any
+    present: Any
+    why: str
+    remedy: str
+    requirement: str
+    level: int  # the lowest level at which it is required
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    id: str
+    name: str
+    level: int
+    level_name: str
+    duration_weeks: int
+    sample_size: int
+    objective: str
+    exit_criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    criteria: tuple[CriterionResult, ...]
+    scores: Mapping[str, float]
+    demand: float
+    kind: str
+    kind_reasons: tuple[str, ...]
+    risk_score: float
+    tier: str
+    tier_reasons: tuple[str, ...]
+    named_risks: tuple[Rule, ...]
+    target_level: int
+    target_reason: str
+    start_level: int
+    readiness: str
+    gaps: tuple[Gap, ...]  # at the target level
+    gaps_by_level: Mapping[int, tuple[Gap, ...]]  # for every level up to the target
+    facts: Facts  # the ranks every later condition is evaluated on
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    milestones: tuple[Milestone, ...]
+    measure_baseline_first: bool
+    triggers: tuple[str, ...]
+    steps: tuple[str, ...]
+    fallback: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The one result every renderer consumes; renderers never re-score."""
+
+    task: Task
+    rubrics: RubricSet
+    assessment: Assessment
+    plan: Plan
+    summary: str
+
+    @property
+    def assumptions(self) -> list[CriterionResult]:
+        return [result for result in self.assessment.criteria if result.assumed]
+
+    def decisive(self, rubric: str, count: int = 3) -> list[CriterionResult]:
+        """The criteria of a rubric that weighed most in its score."""
+        results = [r for r in self.assessment.criteria if r.field.startswith(rubric + ".") and r.contribution > 0]
+        return sorted(results, key=lambda r: -r.contribution)[:count]

@@ -1,0 +1,70 @@
+"""The JSON report: the contract other tools read (``decide schema report``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from decide import __version__
+from decide.model import Report
+from decide.report import RenderOptions
+
+REPORT_FORMAT_VERSION = 1
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    task, rubrics, assessment, plan = report.task, report.rubrics, report.assessment, report.plan
+    start, target = rubrics.level(assessment.start_level), rubrics.level(assessment.target_level)
+    return {
+        "version": REPORT_FORMAT_VERSION,
+        "generator": {"name": "decide", "version": __version__},
+        "task": {"id": task.id, "title": task.title, "objective": task.objective, "owner": task.owner,
+                 "source": task.source, "sha256": task.sha256},
+        "rubrics": {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256},
+        "scores": dict(assessment.scores),
+        "risk": {
+            "tier": assessment.tier,
+            "score": assessment.risk_score,
+            "reasons": list(assessment.tier_reasons),
+            "named_risks": [{"id": r.id, "title": r.title, "description": r.description} for r in assessment.named_risks],
+        },
+        "recommendation": {
+            "kind": assessment.kind,
+            "readiness": assessment.readiness,
+            "start_level": start.level,
+            "target_level": target.level,
+            "start_level_name": start.name,
+            "target_level_name": target.name,
+            "summary": report.summary,
+            "kind_description": rubrics.kind_descriptions[assessment.kind],
+            "autonomy_demand": assessment.demand,
+            "reasons": list(assessment.kind_reasons),
+            "target_reason": assessment.target_reason,
+        },
+        "gaps": [
+            {"control": g.control, "severity": g.severity, "required": g.required, "present": g.present,
+             "why": g.why, "remedy": g.remedy, "requirement": g.requirement, "level": g.level}
+            for g in assessment.gaps
+        ],
+        "pilot": {
+            "measure_baseline_first": plan.measure_baseline_first,
+            "total_weeks": sum(m.duration_weeks for m in plan.milestones),
+            "milestones": [
+                {"id": m.id, "name": m.name, "level": m.level, "level_name": m.level_name,
+                 "duration_weeks": m.duration_weeks, "sample_size": m.sample_size, "objective": m.objective,
+                 "exit_criteria": list(m.exit_criteria)}
+                for m in plan.milestones
+            ],
+        },
+        "rollback": {"triggers": list(plan.triggers), "steps": list(plan.steps), "fallback": plan.fallback},
+        "criteria": [
+            {"field": c.field, "answer": c.answer, "label": c.label, "assumed": c.assumed, "points": c.points,
+             "weight": c.weight, "contribution": c.contribution}
+            for c in assessment.criteria
+        ],
+        "assumptions": [{"field": c.field, "value": c.answer, "label": c.label} for c in report.assumptions],
+    }
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"

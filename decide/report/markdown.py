@@ -1,0 +1,146 @@
+"""The Markdown report: reads well on GitHub, in a pull request or a job summary."""
+
+from __future__ import annotations
+
+import re
+
+from decide import __version__
+from decide.model import Report, display
+from decide.report import RenderOptions
+
+_INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
+
+
+def escape(text: str) -> str:
+    """User text made inert in Markdown: no markup, no HTML, no table breaks, one line."""
+    return _INLINE_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def code(text: str) -> str:
+    """User text in a code span, which no backtick inside may close early."""
+    return "`" + " ".join(str(text).split()).replace("`", "'") + "`"
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _why(report: Report) -> list[str]:
+    assessment = report.assessment
+    lines = ["## Why", "", f"**Kind: {assessment.kind}.** {report.rubrics.kind_descriptions[assessment.kind]}", ""]
+    lines += [f"- {escape(reason)}" for reason in assessment.kind_reasons]
+    lines += [f"- Decisive answers: {_decisive(report, 'autonomy')}", ""]
+    lines += [f"**Risk tier: {assessment.tier}.**", ""]
+    lines += [f"- {escape(reason)}" for reason in assessment.tier_reasons]
+    lines += [f"- Decisive answers: {_decisive(report, 'scope')}; {_decisive(report, 'data_access')}"]
+    for risk in assessment.named_risks:
+        lines.append(f"- Named risk, **{escape(risk.title)}**: {escape(risk.description)}")
+    target = report.rubrics.level(assessment.target_level)
+    lines += ["", f"**Target level: {target.level} ({target.name}).** {escape(assessment.target_reason)}.", ""]
+    return lines
+
+
+def _decisive(report: Report, rubric: str) -> str:
+    results = report.decisive(rubric)
+    if not results:
+        return f"nothing in {rubric} adds to its score"
+    return ", ".join(f"`{r.field}` = {escape(display(r.answer))} ({r.contribution:g} points)" for r in results)
+
+
+def _gaps(report: Report) -> list[str]:
+    gaps = report.assessment.gaps
+    lines = ["## Governance gaps", ""]
+    if not gaps:
+        return [*lines, "None: every control this work requires is in place.", ""]
+    rows = [
+        [f"`{g.control}`", g.severity, escape(display(g.required)), escape(display(g.present)), str(g.level),
+         escape(g.why), escape(g.remedy)]
+        for g in gaps
+    ]
+    return [*lines, *table(["Control", "Severity", "Required", "Present", "From level", "Why", "How to close"], rows), ""]
+
+
+def _pilot(report: Report) -> list[str]:
+    plan = report.plan
+    total = sum(m.duration_weeks for m in plan.milestones)
+    lines = ["## Pilot plan", "", f"{len(plan.milestones)} milestones over {total} weeks."]
+    if plan.measure_baseline_first:
+        lines.append(" The task file has no complete `metrics`, so the pilot starts by measuring a baseline.")
+    lines.append("")
+    for number, m in enumerate(plan.milestones, start=1):
+        lines += [
+            f"### {number}. {escape(m.name)}: level {m.level} ({m.level_name}), {m.duration_weeks} weeks, "
+            f"{m.sample_size} runs",
+            "",
+            escape(m.objective),
+            "",
+            "Exit criteria:",
+            "",
+        ]
+        lines += [f"- [ ] {escape(text)}" for text in m.exit_criteria]
+        lines.append("")
+    return lines
+
+
+def _rollback(report: Report) -> list[str]:
+    plan = report.plan
+    lines = ["## Rollback plan", "", "Roll back on:", ""]
+    lines += [f"- {escape(text)}" for text in plan.triggers]
+    lines += ["", "Steps:", ""]
+    lines += [f"{number}. {escape(text)}" for number, text in enumerate(plan.steps, start=1)]
+    lines += ["", f"Fallback: {escape(plan.fallback)}", ""]
+    return lines
+
+
+def _assumptions(report: Report) -> list[str]:
+    assumed = report.assumptions
+    lines = ["## Assumptions", ""]
+    if not assumed:
+        return [*lines, "None: the task file answers every question.", ""]
+    lines += ["These fields are missing from the task file and were taken at their most cautious reading:", ""]
+    rows = [[f"`{a.field}`", escape(display(a.answer)), escape(a.label)] for a in assumed]
+    return [*lines, *table(["Field", "Assumed", "Meaning"], rows), ""]
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    task, assessment, rubrics = report.task, report.assessment, report.rubrics
+    start, target = rubrics.level(assessment.start_level), rubrics.level(assessment.target_level)
+    scores = assessment.scores
+    lines = [
+        f"# {escape(task.title)}",
+        "",
+        f"> **{assessment.kind} · {assessment.tier} risk · {assessment.readiness}**",
+        ">",
+        f"> {escape(report.summary)}",
+        "",
+        *table(["", ""], [
+            ["Objective", escape(task.objective)],
+            ["Proposed by", escape(task.owner or "not stated")],
+            ["Recommendation", f"{assessment.kind}"],
+            ["Risk tier", f"{assessment.tier} (score {assessment.risk_score:g} of 100)"],
+            ["Readiness", assessment.readiness],
+            ["Autonomy level", f"start at {start.level} ({start.name}), target {target.level} ({target.name})"],
+        ]),
+        "",
+        "## Scores",
+        "",
+        *table(["Rubric", "Score", "Reads as"], [
+            ["Autonomy", f"{scores['autonomy']:g}", "how much initiative the work needs"],
+            ["Scope", f"{scores['scope']:g}", "what it touches and how badly an error can land"],
+            ["Data access", f"{scores['data_access']:g}", "how sensitive the data it reads and writes is"],
+            ["Governance", f"{scores['governance']:g}", "how strong the controls in place are (higher is better)"],
+        ]),
+        "",
+        *_why(report),
+        *_gaps(report),
+        *_pilot(report),
+        *_rollback(report),
+        *_assumptions(report),
+        "---",
+        "",
+        f"Task {code(task.id)} from {code(task.source)} (sha256 `{task.sha256[:12]}`), rubric set "
+        f"{escape(rubrics.name)} {escape(rubrics.version)} (sha256 `{rubrics.sha256[:12]}`), decide {__version__}.",
+    ]
+    return "\n".join(lines) + "\n"
