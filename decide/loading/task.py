@@ -9,7 +9,7 @@ from typing import Any
 
 from decide.errors import DecideError
 from decide.loading.validator import SchemaValidator
-from decide.loading.yaml_source import MarkedDict, read_yaml_file
+from decide.loading.yaml_source import MarkedDict, parse_yaml, read_yaml_file
 from decide.model import RUBRICS, Criterion, Metrics, Rate, RubricSet, Task
 
 TASK_FORMAT_VERSION = 1
@@ -110,8 +110,16 @@ class TaskLoader:
         self.validator = SchemaValidator(task_schema(rubrics), root_name="the task")
 
     def load(self, path: Path | str, shown_as: str | None = None) -> Task:
+        """Read and validate a task file."""
         name = shown_as or str(path)
         document, data = read_yaml_file(Path(path), name)
+        return self._task(document, data, name)
+
+    def load_bytes(self, data: bytes, name: str) -> Task:
+        """Validate a task file's content, read elsewhere; ``name`` stands for it in messages."""
+        return self._task(parse_yaml(data, name), data, name)
+
+    def _task(self, document: Any, data: bytes, name: str) -> Task:
         if document is None:
             raise DecideError.at(name, "the file is empty: a task file is a YAML mapping (see `decide schema task`)", 1, 1)
         if not isinstance(document, MarkedDict):
