@@ -21,4 +21,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'decide' has no attribute {name!r}")
 
 
-__all__ = ["__version__", *_API]
+__all__ = ["DecideError", "Report", "__version__", "evaluate", "load_rubrics", "load_task", "render"]

@@ -1,11 +1,11 @@
 """The library API: the same path the CLI takes, for tools that embed decide.
 
-    from decide import load_rubrics, load_task, evaluate, render
+from decide import load_rubrics, load_task, evaluate, render
 
-    rubrics = load_rubrics()                 # the bundled default set, or a name, or a folder
-    task = load_task("task.yaml", rubrics)   # validated; raises DecideError with located problems
-    report = evaluate(task, rubrics)         # pure: the same input gives the same report
-    print(render(report, "markdown"))        # "text", "markdown" or "json"
+rubrics = load_rubrics()                 # the bundled default set, or a name, or a folder
+task = load_task("task.yaml", rubrics)   # validated; raises DecideError with located problems
+report = evaluate(task, rubrics)         # pure: the same input gives the same report
+print(render(report, "markdown"))        # "text", "markdown" or "json"
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ class DecideError(Exception):
     """A user's mistake: bad input, a bad rubric set, an unusable path. Never a bug."""
 
     def __init__(self, problems: list[Problem] | Problem, exit_code: int = EXIT_INPUT) -> None:
-        self.problems = sorted(problems) if isinstance(problems, list) else [problems]
+        self.problems = list(problems) if isinstance(problems, list) else [problems]
         self.exit_code = exit_code
         super().__init__("\n".join(str(p) for p in self.problems))
 

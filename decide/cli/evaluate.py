@@ -9,8 +9,9 @@ from decide.cli.io import choose_format, emit, stdout_is_terminal, use_color
 from decide.cli.options import FormatOption, OutputOption, RubricsOption, TaskArgument
 
 
-def evaluate(task: TaskArgument, fmt: FormatOption = None, output: OutputOption = None,
-             rubrics: RubricsOption = None) -> None:
+def evaluate(
+    task: TaskArgument, fmt: FormatOption = None, output: OutputOption = None, rubrics: RubricsOption = None
+) -> None:
     """Evaluate one task: recommendation, risk tier, gaps, pilot and rollback plan."""
     from decide.engine import evaluate as evaluate_task
     from decide.loading.rubrics import load_rubrics

@@ -19,8 +19,9 @@ FormatOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout.",
-                 dir_okay=False),
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout.", dir_okay=False
+    ),
 ]
 TaskArgument = Annotated[Path, typer.Argument(metavar="TASK", help="A task file (YAML).", dir_okay=True)]
 PathsArgument = Annotated[

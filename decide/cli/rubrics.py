@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +13,7 @@ from decide.cli.errors import reported_errors
 rubrics_app = typer.Typer(help="Inspect and check rubric sets.", rich_markup_mode=None)
 
 
-class DocFormat(str, Enum):
+class DocFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -12,14 +12,15 @@ from decide.cli.errors import reported_errors
 from decide.cli.options import RubricsOption
 
 
-class SchemaName(str, Enum):
+class SchemaName(StrEnum):
     TASK = "task"
     REPORT = "report"
     RUBRIC = "rubric"
 
 
-def schema(which: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.TASK,
-           rubrics: RubricsOption = None) -> None:
+def schema(
+    which: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.TASK, rubrics: RubricsOption = None
+) -> None:
     """Print the JSON Schema of task files (from the rubrics), reports or rubric sets."""
     from decide.loading.schemas import packaged_schema
 

@@ -28,5 +28,5 @@ def validate(paths: PathsArgument, rubrics: RubricsOption = None) -> None:
                 problems += error.problems
         if problems:
             invalid = len({p.path for p in problems})
-            raise DecideError(problems + [Problem("decide", message=f"{invalid} of {len(files)} task files invalid")])
+            raise DecideError([*problems, Problem("decide", message=f"{invalid} of {len(files)} task files invalid")])
     typer.echo(f"{len(files)} task file{'s' if len(files) != 1 else ''} valid", err=sys.stdout.isatty())

@@ -21,7 +21,9 @@ from decide.model import (
 )
 
 
-def score_criteria(task: Task, rubrics: RubricSet) -> tuple[tuple[CriterionResult, ...], dict[str, float], dict[str, float]]:
+def score_criteria(
+    task: Task, rubrics: RubricSet
+) -> tuple[tuple[CriterionResult, ...], dict[str, float], dict[str, float]]:
     """Each criterion's points and contribution, each rubric's 0-100 score, and the answers' ranks."""
     results: list[CriterionResult] = []
     scores: dict[str, float] = {}
@@ -38,8 +40,16 @@ def score_criteria(task: Task, rubrics: RubricSet) -> tuple[tuple[CriterionResul
             score += contribution
             facts[criterion.field] = criterion.rank(answer)
             results.append(
-                CriterionResult(criterion.field, criterion.question, answer, criterion.label(answer), assumed,
-                                points, criterion.weight, round(contribution, 2))
+                CriterionResult(
+                    criterion.field,
+                    criterion.question,
+                    answer,
+                    criterion.label(answer),
+                    assumed,
+                    points,
+                    criterion.weight,
+                    round(contribution, 2),
+                )
             )
         scores[name] = round(score, 1)
     return tuple(results), scores, facts
@@ -103,16 +113,23 @@ def gaps_at(rubrics: RubricSet, facts: dict[str, float], tier: str) -> tuple[Gap
     for criterion in rubrics.rubrics["governance"].criteria:
         if criterion.id not in strongest:
             continue
-        rank, requirement, why = strongest[criterion.id]
+        rank, requirement_id, why = strongest[criterion.id]
         present = int(facts[criterion.field])
         if present >= rank:
             continue
         blocking = present == 0 or tier in rubrics.always_blocking_tiers
         order = criterion.values if criterion.type != "text" else ["absent", "present"]
         gaps.append(
-            Gap(control=criterion.id, severity="blocking" if blocking else "advisory", required=order[rank],
-                present=order[present], why=why, remedy=rubrics.remedies.get(criterion.id, ""),
-                requirement=requirement, level=int(facts["level"]))
+            Gap(
+                control=criterion.id,
+                severity="blocking" if blocking else "advisory",
+                required=order[rank],
+                present=order[present],
+                why=why,
+                remedy=rubrics.remedies.get(criterion.id, ""),
+                requirement=requirement_id,
+                level=int(facts["level"]),
+            )
         )
     return tuple(gaps)
 
@@ -134,10 +151,15 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     by_level: dict[int, tuple[Gap, ...]] = {}
     for level in range(1, target + 1):
         by_level[level] = gaps_at(rubrics, {**facts, "level": float(level)}, tier)
-    first_needed = {gap.control: level for level in sorted(by_level, reverse=True) for gap in by_level[level]}
+    # Each gap as it first appears on the way up, so that its level and reason say where it starts.
     gaps = tuple(
-        Gap(g.control, g.severity, g.required, g.present, g.why, g.remedy, g.requirement, first_needed[g.control])
-        for g in by_level[target]
+        next(
+            earlier
+            for level in sorted(by_level)
+            for earlier in by_level[level]
+            if (earlier.control, earlier.required) == (gap.control, gap.required)
+        )
+        for gap in by_level[target]
     )
     clear = [level for level, found in by_level.items() if not any(g.severity == "blocking" for g in found)]
     start = max(clear, default=1)
@@ -149,8 +171,20 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         readiness = "ready"
     facts["level"] = float(target)
     return Assessment(
-        criteria=criteria, scores=scores, demand=demand, kind=kind, kind_reasons=tuple(kind_reasons),
-        risk_score=risk_score, tier=tier, tier_reasons=tuple(tier_reasons), named_risks=tuple(named),
-        target_level=target, target_reason=target_reason, start_level=start, readiness=readiness,
-        gaps=gaps, gaps_by_level=by_level, facts=facts,
+        criteria=criteria,
+        scores=scores,
+        demand=demand,
+        kind=kind,
+        kind_reasons=tuple(kind_reasons),
+        risk_score=risk_score,
+        tier=tier,
+        tier_reasons=tuple(tier_reasons),
+        named_risks=tuple(named),
+        target_level=target,
+        target_reason=target_reason,
+        start_level=start,
+        readiness=readiness,
+        gaps=gaps,
+        gaps_by_level=by_level,
+        facts=facts,
     )

@@ -42,10 +42,12 @@ def _gap_list(gaps: Iterable[Gap]) -> str:
     return ", ".join(f"{gap.control} ({display(gap.required)})" for gap in gaps)
 
 
-def _milestones(task: Task, rubrics: RubricSet, assessment: Assessment, facts: dict[str, float],
-                variables: dict[str, str]) -> tuple[Milestone, ...]:
+def _milestones(
+    task: Task, rubrics: RubricSet, assessment: Assessment, facts: dict[str, float], variables: dict[str, str]
+) -> tuple[Milestone, ...]:
     templates = [
-        template for template in rubrics.milestones
+        template
+        for template in rubrics.milestones
         if template.level <= assessment.target_level
         and template.when.holds({**facts, "milestone": _index(rubrics, template), "level": float(template.level)})
     ]
@@ -62,18 +64,33 @@ def _milestones(task: Task, rubrics: RubricSet, assessment: Assessment, facts: d
         if weeks > rubrics.max_weeks:
             weeks, sample = rubrics.max_weeks, int(min(sample, runs_per_week * rubrics.max_weeks))
         next_gaps = (
-            assessment.gaps_by_level.get(following.level, ())
-            if following and following.level > template.level else ()
+            assessment.gaps_by_level.get(following.level, ()) if following and following.level > template.level else ()
         )
-        local = {**facts, "milestone": _index(rubrics, template), "level": float(template.level),
-                 "final": float(following is None), "has_next_gaps": float(bool(next_gaps))}
+        local = {
+            **facts,
+            "milestone": _index(rubrics, template),
+            "level": float(template.level),
+            "final": float(following is None),
+            "has_next_gaps": float(bool(next_gaps)),
+        }
         level = rubrics.level(template.level)
-        texts = _texts(rubrics.exit_criteria, local, {
-            **variables, "sample": str(sample), "weeks": str(weeks), "level": str(level.level),
-            "level_name": level.name, "next_gaps": _gap_list(next_gaps),
-        })
-        milestones.append(Milestone(template.id, template.name, level.level, level.name, weeks, sample,
-                                    template.objective, tuple(texts)))
+        texts = _texts(
+            rubrics.exit_criteria,
+            local,
+            {
+                **variables,
+                "sample": str(sample),
+                "weeks": str(weeks),
+                "level": str(level.level),
+                "level_name": level.name,
+                "next_gaps": _gap_list(next_gaps),
+            },
+        )
+        milestones.append(
+            Milestone(
+                template.id, template.name, level.level, level.name, weeks, sample, template.objective, tuple(texts)
+            )
+        )
     return tuple(milestones)
 
 
@@ -85,11 +102,15 @@ def plan(task: Task, rubrics: RubricSet, assessment: Assessment) -> Plan:
     """The pilot that climbs to the target level, and how to roll back when it goes wrong."""
     metrics = task.metrics
     facts = dict(assessment.facts)
-    facts.update({
-        "metrics.error_rate": float(bool(metrics.error_rate and metrics.error_rate.target is not None)),
-        "metrics.escalation_rate": float(bool(metrics.escalation_rate and metrics.escalation_rate.target is not None)),
-        "metrics.time_saved_hours_per_week": float(metrics.time_saved_hours_per_week is not None),
-    })
+    facts.update(
+        {
+            "metrics.error_rate": float(bool(metrics.error_rate and metrics.error_rate.target is not None)),
+            "metrics.escalation_rate": float(
+                bool(metrics.escalation_rate and metrics.escalation_rate.target is not None)
+            ),
+            "metrics.time_saved_hours_per_week": float(metrics.time_saved_hours_per_week is not None),
+        }
+    )
     owner = task.answers.get("governance.owner")
     variables = {
         "owner": owner if owner else "the accountable owner (none is named yet)",
@@ -98,7 +119,7 @@ def plan(task: Task, rubrics: RubricSet, assessment: Assessment) -> Plan:
         **_rate_variables("escalation_rate", metrics.escalation_rate),
     }
     for name, rate in (("error_rate", metrics.error_rate), ("escalation_rate", metrics.escalation_rate)):
-        reference = (rate.target if rate and rate.target is not None else None)
+        reference = rate.target if rate and rate.target is not None else None
         variables[f"{name}_trigger"] = (
             percent(min(1.0, reference * rubrics.rate_trigger_factor)) if reference is not None else ""
         )

@@ -15,9 +15,7 @@ def summarize(rubrics: RubricSet, assessment: Assessment) -> str:
     if assessment.readiness == "ready":
         parts.append(f"Ready to run at level {target.level} ({target.name}) once the pilot's milestones are met.")
     elif assessment.readiness == "conditional":
-        parts.append(
-            f"Conditionally ready for level {target.level} ({target.name}): strengthen {', '.join(advisory)}."
-        )
+        parts.append(f"Conditionally ready for level {target.level} ({target.name}): strengthen {', '.join(advisory)}.")
     else:
         parts.append(
             f"Not ready for level {target.level} ({target.name}): {len(blocking)} blocking "

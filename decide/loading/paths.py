@@ -21,7 +21,8 @@ def collect_task_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found += sorted(
-                child for child in path.rglob("*")
+                child
+                for child in path.rglob("*")
                 if child.suffix in TASK_SUFFIXES and child.is_file() and not _hidden(child, path)
             )
         elif path.exists():

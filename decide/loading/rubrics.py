@@ -13,6 +13,7 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,9 @@ DEFAULT_SET = "default"
 
 METRIC_FACTS = ("metrics.error_rate", "metrics.escalation_rate", "metrics.time_saved_hours_per_week")
 RATE_VARIABLES = ("error_rate_target", "error_rate_baseline", "escalation_rate_target", "escalation_rate_baseline")
-PILOT_VARIABLES = frozenset({"sample", "weeks", "level", "level_name", "owner", "next_gaps", "time_saved", *RATE_VARIABLES})
+PILOT_VARIABLES = frozenset(
+    {"sample", "weeks", "level", "level_name", "owner", "next_gaps", "time_saved", *RATE_VARIABLES}
+)
 ROLLBACK_VARIABLES = frozenset(
     {"owner", "fallback", "time_saved", "error_rate_trigger", "escalation_rate_trigger", *RATE_VARIABLES}
 )
@@ -115,6 +118,17 @@ class _Field:
     ordered: bool = True
 
 
+@dataclass(frozen=True)
+class _Vocabularies:
+    """Which fields conditions may name, file by file, as facts become known."""
+
+    criteria: Mapping[str, _Field]  # the answers: kind, target level and named risks
+    floors: Mapping[str, _Field]  # + named risks: floors and ceilings
+    assessed: Mapping[str, _Field]  # + kind, tier, levels: control requirements
+    rollback: Mapping[str, _Field]  # + which metrics are given
+    pilot: Mapping[str, _Field]  # + the milestone being planned
+
+
 class _Compiler:
     """Turns validated documents into the model, collecting every coherence problem."""
 
@@ -153,8 +167,10 @@ class _Compiler:
             "has_next_gaps": _Field((False, True)),
         }
         governance = {criterion.id: criterion for criterion in rubrics["governance"].criteria}
-        built = self.build(sha256, rubrics, criteria_fields, {**criteria_fields, **risk_fields}, assessed,
-                           rollback_vocab, pilot_vocab, governance)
+        vocabularies = _Vocabularies(
+            criteria_fields, {**criteria_fields, **risk_fields}, assessed, rollback_vocab, pilot_vocab
+        )
+        built = self.build(sha256, rubrics, vocabularies, governance)
         if self.problems:
             raise DecideError(self.problems)
         return built
@@ -196,11 +212,15 @@ class _Compiler:
             self.problem(stem, mark, f"{where}: choice values are strings")
         if len(set(map(repr, values))) != len(values):
             self.problem(stem, mark, f"{where}: an option value is listed twice")
-        scored = options or bands
-        if any(later.points < earlier.points for earlier, later in zip(scored, scored[1:], strict=False)):
-            self.problem(stem, mark, f"{where}: points must not fall from one option (or band) to the next: "
-                         "options run from least to most (governance: weakest to strongest)")
-        if bands and (bands[0].min != 0 or any(b.min <= a.min for a, b in zip(bands, bands[1:], strict=False))):
+        points = [option.points for option in options] or [band.points for band in bands]
+        if any(later < earlier for earlier, later in pairwise(points)):
+            self.problem(
+                stem,
+                mark,
+                f"{where}: points must not fall from one option (or band) to the next: "
+                "options run from least to most (governance: weakest to strongest)",
+            )
+        if bands and (bands[0].min != 0 or any(b.min <= a.min for a, b in pairwise(bands))):
             self.problem(stem, mark, f"{where}: bands start at min 0 and their minimums rise")
         if stem == "governance" and kind not in ("choice", "boolean", "text"):
             self.problem(stem, mark, f"{where}: a governance control is a choice, a boolean or a text")
@@ -210,15 +230,24 @@ class _Compiler:
         elif "cautious" not in raw:
             self.problem(stem, mark, f"{where}: needs 'cautious', the reading taken when the field is left out")
         elif options and not any(same_value(cautious, v) for v in values):
-            self.problem(stem, raw.value_marks["cautious"], f"{where}: cautious {describe(cautious)} is not one of its options")
+            self.problem(
+                stem, raw.value_marks["cautious"], f"{where}: cautious {describe(cautious)} is not one of its options"
+            )
         elif kind == "integer" and (isinstance(cautious, bool) or not isinstance(cautious, int) or cautious < 0):
             self.problem(stem, raw.value_marks["cautious"], f"{where}: cautious must be a whole number, 0 or more")
         elif kind == "list" and not (isinstance(cautious, list) and all(isinstance(v, str) for v in cautious)):
             self.problem(stem, raw.value_marks["cautious"], f"{where}: cautious must be a list of strings")
         return Criterion(
-            rubric=stem, id=raw["id"], question=raw["question"], help=" ".join(raw["help"].split()),
-            type=kind, weight=float(raw["weight"]), required=raw.get("required", True),
-            cautious=list(cautious) if isinstance(cautious, list) else cautious, options=options, bands=bands,
+            rubric=stem,
+            id=raw["id"],
+            question=raw["question"],
+            help=" ".join(raw["help"].split()),
+            type=kind,
+            weight=float(raw["weight"]),
+            required=raw.get("required", True),
+            cautious=list(cautious) if isinstance(cautious, list) else cautious,
+            options=options,
+            bands=bands,
         )
 
     # -- conditions and templates
@@ -273,27 +302,39 @@ class _Compiler:
             self.problem(stem, mark, f"text: unknown variable ${unknown[0]} (known: {', '.join(sorted(allowed))})")
         return " ".join(text.split())
 
-    def text_rules(self, stem: str, items: MarkedList, vocab: Mapping[str, _Field], variables: Iterable[str]) -> tuple[TextRule, ...]:
+    def text_rules(
+        self, stem: str, items: MarkedList, vocab: Mapping[str, _Field], variables: Iterable[str]
+    ) -> tuple[TextRule, ...]:
         return tuple(
-            TextRule(self.condition(stem, item["when"], vocab), self.template(stem, item["text"], item.value_marks["text"], variables))
+            TextRule(
+                self.condition(stem, item["when"], vocab),
+                self.template(stem, item["text"], item.value_marks["text"], variables),
+            )
             for item in items
         )
 
     # -- the policy files
 
-    def build(self, sha256: str, rubrics: dict[str, Rubric], criteria_vocab: Mapping[str, _Field],
-              floor_vocab: Mapping[str, _Field], assessed: Mapping[str, _Field],
-              rollback_vocab: Mapping[str, _Field], pilot_vocab: Mapping[str, _Field],
-              governance: Mapping[str, Criterion]) -> RubricSet:
+    def build(
+        self, sha256: str, rubrics: dict[str, Rubric], vocab: _Vocabularies, governance: Mapping[str, Criterion]
+    ) -> RubricSet:
         identity = self.documents["rubric-set"]
         decision = self.documents["decision"]
         kind, risk = decision["kind"], decision["risk"]
 
-        def rules(stem: str, items: Iterable[MarkedDict], vocab: Mapping[str, _Field], when: str = "when") -> tuple[Rule, ...]:
+        def rules(
+            stem: str, items: Iterable[MarkedDict], vocab: Mapping[str, _Field], when: str = "when"
+        ) -> tuple[Rule, ...]:
             return tuple(
-                Rule(id=item.get("id", ""), title=item["title"], when=self.condition(stem, item[when], vocab),
-                     description=" ".join(item.get("description", "").split()), points=float(item.get("points", 0)),
-                     tier=item.get("tier", ""), level=item.get("level", 0))
+                Rule(
+                    id=item.get("id", ""),
+                    title=item["title"],
+                    when=self.condition(stem, item[when], vocab),
+                    description=" ".join(item.get("description", "").split()),
+                    points=float(item.get("points", 0)),
+                    tier=item.get("tier", ""),
+                    level=item.get("level", 0),
+                )
                 for item in items
             )
 
@@ -301,30 +342,42 @@ class _Compiler:
         if [level.level for level in levels] != [1, 2, 3, 4]:
             self.problem("decision", decision.value_marks["levels"], "levels: exactly levels 1, 2, 3 and 4, in order")
         tiers = tuple((item["tier"], float(item["min"])) for item in risk["tiers"])
-        if [name for name, _ in tiers] != list(TIERS) or tiers[0][1] != 0 or any(
-            b[1] <= a[1] for a, b in zip(tiers, tiers[1:], strict=False)
+        if (
+            [name for name, _ in tiers] != list(TIERS)
+            or tiers[0][1] != 0
+            or any(b[1] <= a[1] for a, b in pairwise(tiers))
         ):
-            self.problem("decision", risk.value_marks["tiers"],
-                         "tiers: low, medium, high and critical in that order, the first at min 0, minimums rising")
+            self.problem(
+                "decision",
+                risk.value_marks["tiers"],
+                "tiers: low, medium, high and critical in that order, the first at min 0, minimums rising",
+            )
         return RubricSet(
-            name=identity["name"], version=identity["version"], description=" ".join(identity["description"].split()),
-            sha256=sha256, rubrics=rubrics, levels=levels,
-            demand_bonuses=rules("decision", kind["bonuses"], criteria_vocab),
+            name=identity["name"],
+            version=identity["version"],
+            description=" ".join(identity["description"].split()),
+            sha256=sha256,
+            rubrics=rubrics,
+            levels=levels,
+            demand_bonuses=rules("decision", kind["bonuses"], vocab.criteria),
             demand_threshold=float(kind["threshold"]),
-            agentic=rules("decision", kind["agentic"], criteria_vocab),
-            conversational=Rule("conversational", kind["conversational"]["title"],
-                                self.condition("decision", kind["conversational"]["when"], criteria_vocab)),
+            agentic=rules("decision", kind["agentic"], vocab.criteria),
+            conversational=Rule(
+                "conversational",
+                kind["conversational"]["title"],
+                self.condition("decision", kind["conversational"]["when"], vocab.criteria),
+            ),
             kind_descriptions={name: " ".join(text.split()) for name, text in kind["descriptions"].items()},
             risk_weights={name: float(weight) for name, weight in risk["weights"].items()},
             autonomy_amplifier=float(risk["autonomy_amplifier"]),
             tier_minimums=tiers,
-            named_risks=rules("decision", risk["named"], criteria_vocab),
-            floors=rules("decision", risk["floors"], floor_vocab),
-            ceilings=rules("decision", risk["ceilings"], floor_vocab, when="unless"),
-            target_rules=rules("decision", decision["target_level"], criteria_vocab),
-            **self.controls(assessed, governance),
-            **self.pilot(pilot_vocab),
-            **self.rollback(rollback_vocab),
+            named_risks=rules("decision", risk["named"], vocab.criteria),
+            floors=rules("decision", risk["floors"], vocab.floors),
+            ceilings=rules("decision", risk["ceilings"], vocab.floors, when="unless"),
+            target_rules=rules("decision", decision["target_level"], vocab.criteria),
+            **self.controls(vocab.assessed, governance),
+            **self.pilot(vocab.pilot),
+            **self.rollback(vocab.rollback),
         )
 
     def controls(self, vocab: Mapping[str, _Field], governance: Mapping[str, Criterion]) -> dict[str, Any]:
@@ -336,19 +389,38 @@ class _Compiler:
                 mark = item["require"].key_marks[control]
                 criterion = governance.get(control)
                 if criterion is None:
-                    self.problem("controls", mark, f"require: {control!r} is not a governance control" + suggest(control, sorted(governance)))
+                    self.problem(
+                        "controls",
+                        mark,
+                        f"require: {control!r} is not a governance control" + suggest(control, sorted(governance)),
+                    )
                     continue
                 order = self.order_of(criterion)
                 ranks = [index for index, option in enumerate(order) if same_value(option, value)]
                 if not ranks:
                     allowed = ", ".join(describe(v).strip("'") for v in order)
-                    self.problem("controls", item["require"].value_marks[control], f"require: {control}: {describe(value)} is not one of: {allowed}")
+                    self.problem(
+                        "controls",
+                        item["require"].value_marks[control],
+                        f"require: {control}: {describe(value)} is not one of: {allowed}",
+                    )
                     continue
                 required.append((control, ranks[0]))
-            requirements.append(Requirement(item["id"], " ".join(item["why"].split()), self.condition("controls", item["when"], vocab), tuple(required)))
+            requirements.append(
+                Requirement(
+                    item["id"],
+                    " ".join(item["why"].split()),
+                    self.condition("controls", item["when"], vocab),
+                    tuple(required),
+                )
+            )
         for control, _ in document["remedies"].items():
             if control not in governance:
-                self.problem("controls", document["remedies"].key_marks[control], f"remedies: {control!r} is not a governance control")
+                self.problem(
+                    "controls",
+                    document["remedies"].key_marks[control],
+                    f"remedies: {control!r} is not a governance control",
+                )
         return {
             "always_blocking_tiers": frozenset(document["always_blocking_tiers"]),
             "requirements": tuple(requirements),
@@ -358,15 +430,24 @@ class _Compiler:
     def pilot(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:
         document = self.documents["pilot"]
         milestones = tuple(
-            MilestoneTemplate(item["id"], item["name"], item["level"], float(item["weeks"]), float(item["sample_factor"]),
-                              " ".join(item["objective"].split()), self.condition("pilot", item.get("when", MarkedDict()), vocab))
+            MilestoneTemplate(
+                item["id"],
+                item["name"],
+                item["level"],
+                float(item["weeks"]),
+                float(item["sample_factor"]),
+                " ".join(item["objective"].split()),
+                self.condition("pilot", item.get("when", MarkedDict()), vocab),
+            )
             for item in document["milestones"]
         )
         levels = [m.level for m in milestones]
         if levels != sorted(levels):
             self.problem("pilot", document.value_marks["milestones"], "milestones: list them by rising level")
         return {
-            "pilot_tiers": {tier: (float(v["duration_factor"]), int(v["sample"])) for tier, v in document["tiers"].items()},
+            "pilot_tiers": {
+                tier: (float(v["duration_factor"]), int(v["sample"])) for tier, v in document["tiers"].items()
+            },
             "working_days_per_week": document["working_days_per_week"],
             "max_weeks": document["max_weeks"],
             "milestones": milestones,
@@ -376,7 +457,11 @@ class _Compiler:
     def rollback(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:
         document = self.documents["rollback"]
         if document["fallback"][-1]["when"]:
-            self.problem("rollback", document["fallback"].item_marks[-1], "fallback: the last fallback needs `when: {}`, so that one always applies")
+            self.problem(
+                "rollback",
+                document["fallback"].item_marks[-1],
+                "fallback: the last fallback needs `when: {}`, so that one always applies",
+            )
         return {
             "rate_trigger_factor": float(document["rate_trigger_factor"]),
             "rollback_triggers": self.text_rules("rollback", document["triggers"], vocab, ROLLBACK_VARIABLES),

@@ -38,8 +38,10 @@ def _rate_schema(name: str) -> dict[str, Any]:
     return {
         "type": "object",
         "description": f"The {name}, as a fraction from 0 to 1 (0.05 is 5%).",
-        "properties": {"baseline": dict(fraction, description="Today, before the pilot."),
-                       "target": dict(fraction, description="What the pilot must reach.")},
+        "properties": {
+            "baseline": dict(fraction, description="Today, before the pilot."),
+            "target": dict(fraction, description="What the pilot must reach."),
+        },
         "patternProperties": _USER_KEYS,
         "additionalProperties": False,
     }
@@ -50,8 +52,12 @@ def task_schema(rubrics: RubricSet) -> dict[str, Any]:
     text = {"type": "string", "minLength": 1}
     properties: dict[str, Any] = {
         "version": {"const": TASK_FORMAT_VERSION, "description": "The task file format: 1."},
-        "id": {"type": "string", "pattern": _SLUG, "description": "Defaults to the file name without extension.",
-               "x-hint": "an id is lowercase letters, digits, '.', '-' and '_'"},
+        "id": {
+            "type": "string",
+            "pattern": _SLUG,
+            "description": "Defaults to the file name without extension.",
+            "x-hint": "an id is lowercase letters, digits, '.', '-' and '_'",
+        },
         "title": dict(text, description="A short name."),
         "objective": dict(text, description="The concrete objective, in a sentence."),
         "owner": dict(text, description="Who proposes the work."),
@@ -121,9 +127,13 @@ class TaskLoader:
 
     def _task(self, document: Any, data: bytes, name: str) -> Task:
         if document is None:
-            raise DecideError.at(name, "the file is empty: a task file is a YAML mapping (see `decide schema task`)", 1, 1)
+            raise DecideError.at(
+                name, "the file is empty: a task file is a YAML mapping (see `decide schema task`)", 1, 1
+            )
         if not isinstance(document, MarkedDict):
-            raise DecideError.at(name, "a task file is a YAML mapping of keys to values (see `decide schema task`)", 1, 1)
+            raise DecideError.at(
+                name, "a task file is a YAML mapping of keys to values (see `decide schema task`)", 1, 1
+            )
         problems = self.validator.problems(document, name)
         if problems:
             raise DecideError(problems)
@@ -148,8 +158,11 @@ class TaskLoader:
             owner=document.get("owner"),
             description=document.get("description"),
             answers=answers,
-            metrics=Metrics(metrics.get("time_saved_hours_per_week"), _rate(metrics.get("error_rate")),
-                            _rate(metrics.get("escalation_rate"))),
+            metrics=Metrics(
+                metrics.get("time_saved_hours_per_week"),
+                _rate(metrics.get("error_rate")),
+                _rate(metrics.get("escalation_rate")),
+            ),
             source=source,
             sha256=sha256,
             marks=marks,

@@ -140,9 +140,12 @@ class SchemaValidator:
             return
         if "enum" in schema and not any(same_value(value, option) for option in schema["enum"]):
             allowed = [describe(option).strip("'") for option in schema["enum"]]
-            yield mark, (
-                f"{where}: {describe(value)} is not one of: {', '.join(allowed)}"
-                + suggest(value, [str(option) for option in schema["enum"]])
+            yield (
+                mark,
+                (
+                    f"{where}: {describe(value)} is not one of: {', '.join(allowed)}"
+                    + suggest(value, [str(option) for option in schema["enum"]])
+                ),
             )
             return
         if isinstance(value, float) and not math.isfinite(value):
@@ -157,20 +160,26 @@ class SchemaValidator:
         elif isinstance(value, list):
             yield from self._check_array(value, schema, path, mark)
 
-    def _check_number(self, value: float, schema: Mapping[str, Any], where: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+    def _check_number(
+        self, value: float, schema: Mapping[str, Any], where: str, mark: Mark
+    ) -> Iterator[tuple[Mark, str]]:
         if "minimum" in schema and value < schema["minimum"]:
             yield mark, f"{where}: {describe(value)} is below the minimum, {schema['minimum']}"
         if "maximum" in schema and value > schema["maximum"]:
             yield mark, f"{where}: {describe(value)} is above the maximum, {schema['maximum']}"
 
-    def _check_string(self, value: str, schema: Mapping[str, Any], where: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+    def _check_string(
+        self, value: str, schema: Mapping[str, Any], where: str, mark: Mark
+    ) -> Iterator[tuple[Mark, str]]:
         if len(value) < schema.get("minLength", 0):
             yield mark, f"{where}: must not be empty"
         if "pattern" in schema and not self._pattern(schema["pattern"]).search(value):
             hint = schema.get("x-hint", f"it must match {schema['pattern']}")
             yield mark, f"{where}: {describe(value)} is not valid: {hint}"
 
-    def _check_object(self, value: dict[Any, Any], schema: Mapping[str, Any], path: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+    def _check_object(
+        self, value: dict[Any, Any], schema: Mapping[str, Any], path: str, mark: Mark
+    ) -> Iterator[tuple[Mark, str]]:
         key_marks = value.key_marks if isinstance(value, MarkedDict) else {}
         value_marks = value.value_marks if isinstance(value, MarkedDict) else {}
         properties: Mapping[str, Any] = schema.get("properties", {})
@@ -195,13 +204,16 @@ class SchemaValidator:
             if matched:
                 continue
             if additional is False:
-                yield key_marks.get(key, mark), (
-                    f"{self._where(path)}: unknown key {key!r}" + suggest(key, sorted(properties))
+                yield (
+                    key_marks.get(key, mark),
+                    (f"{self._where(path)}: unknown key {key!r}" + suggest(key, sorted(properties))),
                 )
             elif isinstance(additional, Mapping):
                 yield from self._check(item, additional, child, value_marks.get(key, mark))
 
-    def _check_array(self, value: list[Any], schema: Mapping[str, Any], path: str, mark: Mark) -> Iterator[tuple[Mark, str]]:
+    def _check_array(
+        self, value: list[Any], schema: Mapping[str, Any], path: str, mark: Mark
+    ) -> Iterator[tuple[Mark, str]]:
         item_marks = value.item_marks if isinstance(value, MarkedList) else []
         if len(value) < schema.get("minItems", 0):
             yield mark, f"{self._where(path)}: needs at least {schema['minItems']} item(s)"

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from decide.errors import DecideError, Problem
+from decide.errors import DecideError
 
 Mark = tuple[int, int]
 

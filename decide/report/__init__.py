@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 from decide.model import Report
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"

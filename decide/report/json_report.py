@@ -18,15 +18,23 @@ def report_dict(report: Report) -> dict[str, Any]:
     return {
         "version": REPORT_FORMAT_VERSION,
         "generator": {"name": "decide", "version": __version__},
-        "task": {"id": task.id, "title": task.title, "objective": task.objective, "owner": task.owner,
-                 "source": task.source, "sha256": task.sha256},
+        "task": {
+            "id": task.id,
+            "title": task.title,
+            "objective": task.objective,
+            "owner": task.owner,
+            "source": task.source,
+            "sha256": task.sha256,
+        },
         "rubrics": {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256},
         "scores": dict(assessment.scores),
         "risk": {
             "tier": assessment.tier,
             "score": assessment.risk_score,
             "reasons": list(assessment.tier_reasons),
-            "named_risks": [{"id": r.id, "title": r.title, "description": r.description} for r in assessment.named_risks],
+            "named_risks": [
+                {"id": r.id, "title": r.title, "description": r.description} for r in assessment.named_risks
+            ],
         },
         "recommendation": {
             "kind": assessment.kind,
@@ -42,24 +50,46 @@ def report_dict(report: Report) -> dict[str, Any]:
             "target_reason": assessment.target_reason,
         },
         "gaps": [
-            {"control": g.control, "severity": g.severity, "required": g.required, "present": g.present,
-             "why": g.why, "remedy": g.remedy, "requirement": g.requirement, "level": g.level}
+            {
+                "control": g.control,
+                "severity": g.severity,
+                "required": g.required,
+                "present": g.present,
+                "why": g.why,
+                "remedy": g.remedy,
+                "requirement": g.requirement,
+                "level": g.level,
+            }
             for g in assessment.gaps
         ],
         "pilot": {
             "measure_baseline_first": plan.measure_baseline_first,
             "total_weeks": sum(m.duration_weeks for m in plan.milestones),
             "milestones": [
-                {"id": m.id, "name": m.name, "level": m.level, "level_name": m.level_name,
-                 "duration_weeks": m.duration_weeks, "sample_size": m.sample_size, "objective": m.objective,
-                 "exit_criteria": list(m.exit_criteria)}
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "level": m.level,
+                    "level_name": m.level_name,
+                    "duration_weeks": m.duration_weeks,
+                    "sample_size": m.sample_size,
+                    "objective": m.objective,
+                    "exit_criteria": list(m.exit_criteria),
+                }
                 for m in plan.milestones
             ],
         },
         "rollback": {"triggers": list(plan.triggers), "steps": list(plan.steps), "fallback": plan.fallback},
         "criteria": [
-            {"field": c.field, "answer": c.answer, "label": c.label, "assumed": c.assumed, "points": c.points,
-             "weight": c.weight, "contribution": c.contribution}
+            {
+                "field": c.field,
+                "answer": c.answer,
+                "label": c.label,
+                "assumed": c.assumed,
+                "points": c.points,
+                "weight": c.weight,
+                "contribution": c.contribution,
+            }
             for c in assessment.criteria
         ],
         "assumptions": [{"field": c.field, "value": c.answer, "label": c.label} for c in report.assumptions],

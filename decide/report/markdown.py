@@ -55,20 +55,31 @@ def _gaps(report: Report) -> list[str]:
     if not gaps:
         return [*lines, "None: every control this work requires is in place.", ""]
     rows = [
-        [f"`{g.control}`", g.severity, escape(display(g.required)), escape(display(g.present)), str(g.level),
-         escape(g.why), escape(g.remedy)]
+        [
+            f"`{g.control}`",
+            g.severity,
+            escape(display(g.required)),
+            escape(display(g.present)),
+            str(g.level),
+            escape(g.why),
+            escape(g.remedy),
+        ]
         for g in gaps
     ]
-    return [*lines, *table(["Control", "Severity", "Required", "Present", "From level", "Why", "How to close"], rows), ""]
+    return [
+        *lines,
+        *table(["Control", "Severity", "Required", "Present", "From level", "Why", "How to close"], rows),
+        "",
+    ]
 
 
 def _pilot(report: Report) -> list[str]:
     plan = report.plan
     total = sum(m.duration_weeks for m in plan.milestones)
-    lines = ["## Pilot plan", "", f"{len(plan.milestones)} milestones over {total} weeks."]
+    intro = f"{len(plan.milestones)} milestones over {total} weeks."
     if plan.measure_baseline_first:
-        lines.append(" The task file has no complete `metrics`, so the pilot starts by measuring a baseline.")
-    lines.append("")
+        intro += " The task file has no complete `metrics`, so the pilot starts by measuring a baseline."
+    lines = ["## Pilot plan", "", intro, ""]
     for number, m in enumerate(plan.milestones, start=1):
         lines += [
             f"### {number}. {escape(m.name)}: level {m.level} ({m.level_name}), {m.duration_weeks} weeks, "
@@ -115,23 +126,29 @@ def render(report: Report, options: RenderOptions) -> str:
         ">",
         f"> {escape(report.summary)}",
         "",
-        *table(["", ""], [
-            ["Objective", escape(task.objective)],
-            ["Proposed by", escape(task.owner or "not stated")],
-            ["Recommendation", f"{assessment.kind}"],
-            ["Risk tier", f"{assessment.tier} (score {assessment.risk_score:g} of 100)"],
-            ["Readiness", assessment.readiness],
-            ["Autonomy level", f"start at {start.level} ({start.name}), target {target.level} ({target.name})"],
-        ]),
+        *table(
+            ["", ""],
+            [
+                ["Objective", escape(task.objective)],
+                ["Proposed by", escape(task.owner or "not stated")],
+                ["Recommendation", f"{assessment.kind}"],
+                ["Risk tier", f"{assessment.tier} (score {assessment.risk_score:g} of 100)"],
+                ["Readiness", assessment.readiness],
+                ["Autonomy level", f"start at {start.level} ({start.name}), target {target.level} ({target.name})"],
+            ],
+        ),
         "",
         "## Scores",
         "",
-        *table(["Rubric", "Score", "Reads as"], [
-            ["Autonomy", f"{scores['autonomy']:g}", "how much initiative the work needs"],
-            ["Scope", f"{scores['scope']:g}", "what it touches and how badly an error can land"],
-            ["Data access", f"{scores['data_access']:g}", "how sensitive the data it reads and writes is"],
-            ["Governance", f"{scores['governance']:g}", "how strong the controls in place are (higher is better)"],
-        ]),
+        *table(
+            ["Rubric", "Score", "Reads as"],
+            [
+                ["Autonomy", f"{scores['autonomy']:g}", "how much initiative the work needs"],
+                ["Scope", f"{scores['scope']:g}", "what it touches and how badly an error can land"],
+                ["Data access", f"{scores['data_access']:g}", "how sensitive the data it reads and writes is"],
+                ["Governance", f"{scores['governance']:g}", "how strong the controls in place are (higher is better)"],
+            ],
+        ),
         "",
         *_why(report),
         *_gaps(report),

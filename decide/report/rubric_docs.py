@@ -46,8 +46,10 @@ def markdown(rubrics: RubricSet) -> str:
                 "",
                 f"**{escape(criterion.question)}** {escape(criterion.help)}",
                 "",
-                *table(["Value", "Means", "Points"],
-                       [[f"`{v}`", escape(label), f"{points:g}"] for v, label, points in _choices(criterion)]),
+                *table(
+                    ["Value", "Means", "Points"],
+                    [[f"`{v}`", escape(label), f"{points:g}"] for v, label, points in _choices(criterion)],
+                ),
                 "",
                 f"Left out, it is taken as: `{_cautious(criterion)}`.",
                 "",
@@ -60,8 +62,9 @@ def text(rubrics: RubricSet) -> str:
     for rubric in rubrics.rubrics.values():
         lines += [f"{rubric.title} ({rubric.id}): {rubric.description}"]
         for criterion in rubric.criteria:
-            lines.append(f"  {criterion.field} [{criterion.type}, weight {criterion.weight:g}, "
-                         f"left out: {_cautious(criterion)}]")
+            lines.append(
+                f"  {criterion.field} [{criterion.type}, weight {criterion.weight:g}, left out: {_cautious(criterion)}]"
+            )
             lines.append(f"    {criterion.question}")
             lines += [f"      {v:<18} {points:>5g}  {label}" for v, label, points in _choices(criterion)]
         lines.append("")
@@ -70,12 +73,20 @@ def text(rubrics: RubricSet) -> str:
 
 def as_json(rubrics: RubricSet) -> str:
     document: dict[str, Any] = {
-        "name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256,
+        "name": rubrics.name,
+        "version": rubrics.version,
+        "sha256": rubrics.sha256,
         "rubrics": {
             rubric.id: [
-                {"field": c.field, "type": c.type, "question": c.question, "help": c.help, "weight": c.weight,
-                 "cautious": c.cautious,
-                 "choices": [{"value": v, "label": label, "points": points} for v, label, points in _choices(c)]}
+                {
+                    "field": c.field,
+                    "type": c.type,
+                    "question": c.question,
+                    "help": c.help,
+                    "weight": c.weight,
+                    "cautious": c.cautious,
+                    "choices": [{"value": v, "label": label, "points": points} for v, label, points in _choices(c)],
+                }
                 for c in rubric.criteria
             ]
             for rubric in rubrics.rubrics.values()

@@ -22,6 +22,20 @@ def _heading(text: str) -> Text:
     return Text(f"\n{text}", style="bold underline")
 
 
+def _items(texts: list[str], markers: list[str] | None = None) -> Table:
+    """A list whose wrapped lines hang under their text, not under the marker."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=4, justify="right")
+    grid.add_column(ratio=1)
+    for marker, text in zip(markers or ["•"] * len(texts), texts, strict=True):
+        grid.add_row(marker, Text(text))
+    return grid
+
+
+def _numbered(texts: list[str]) -> Table:
+    return _items(texts, [f"{number}." for number in range(1, len(texts) + 1)])
+
+
 def _overview(report: Report) -> Panel:
     a, rubrics = report.assessment, report.rubrics
     start, target = rubrics.level(a.start_level), rubrics.level(a.target_level)
@@ -33,8 +47,12 @@ def _overview(report: Report) -> Panel:
     grid.add_row("Risk tier", Text.assemble((a.tier, TIER_STYLE[a.tier]), f"  (score {a.risk_score:g} of 100)"))
     grid.add_row("Readiness", Text(a.readiness, style=READINESS_STYLE[a.readiness]))
     grid.add_row("Autonomy level", f"start at {start.level} ({start.name}), target {target.level} ({target.name})")
-    return Panel(Group(grid, Text(""), Text(report.summary)), title=Text(report.task.title, style="bold"),
-                 title_align="left", box=box.ROUNDED)
+    return Panel(
+        Group(grid, Text(""), Text(report.summary)),
+        title=Text(report.task.title, style="bold"),
+        title_align="left",
+        box=box.ROUNDED,
+    )
 
 
 def _scores(report: Report) -> Table:
@@ -42,8 +60,12 @@ def _scores(report: Report) -> Table:
     table.add_column("Rubric")
     table.add_column("Score", justify="right")
     table.add_column("")
-    for name, title in (("autonomy", "Autonomy"), ("scope", "Scope"), ("data_access", "Data access"),
-                        ("governance", "Governance (higher is better)")):
+    for name, title in (
+        ("autonomy", "Autonomy"),
+        ("scope", "Scope"),
+        ("data_access", "Data access"),
+        ("governance", "Governance (higher is better)"),
+    ):
         score = report.assessment.scores[name]
         table.add_row(title, f"{score:g}", "█" * round(score / 5) + "·" * (20 - round(score / 5)))
     return table
@@ -52,19 +74,29 @@ def _scores(report: Report) -> Table:
 def _why(report: Report) -> Group:
     a = report.assessment
     parts: list[RenderableType] = [_heading("Why")]
-    parts.append(Text.assemble(("Kind: ", "bold"), (a.kind, "bold cyan"), f". {report.rubrics.kind_descriptions[a.kind]}"))
-    parts += [Text(f"  • {reason}") for reason in a.kind_reasons]
-    for rubric in ("autonomy", "scope", "data_access"):
-        decisive = report.decisive(rubric)
-        if decisive:
-            answers = ", ".join(f"{r.field} = {display(r.answer)} ({r.contribution:g})" for r in decisive)
-            parts.append(Text(f"  • Decisive {rubric.replace('_', ' ')} answers: {answers}"))
+    parts.append(
+        Text.assemble(("Kind: ", "bold"), (a.kind, "bold cyan"), f". {report.rubrics.kind_descriptions[a.kind]}")
+    )
+    parts.append(_items([*a.kind_reasons, _decisive(report, "autonomy")]))
     parts.append(Text.assemble(("Risk tier: ", "bold"), (a.tier, TIER_STYLE[a.tier])))
-    parts += [Text(f"  • {reason}") for reason in a.tier_reasons]
-    parts += [Text(f"  • Named risk, {risk.title}: {risk.description}") for risk in a.named_risks]
+    parts.append(
+        _items(
+            [
+                *a.tier_reasons,
+                _decisive(report, "scope"),
+                _decisive(report, "data_access"),
+                *(f"Named risk, {risk.title}: {risk.description}" for risk in a.named_risks),
+            ]
+        )
+    )
     target = report.rubrics.level(a.target_level)
     parts.append(Text.assemble(("Target level: ", "bold"), f"{target.level} ({target.name}). {a.target_reason}."))
     return Group(*parts)
+
+
+def _decisive(report: Report, rubric: str) -> str:
+    answers = ", ".join(f"{r.field} = {display(r.answer)} ({r.contribution:g} points)" for r in report.decisive(rubric))
+    return f"Decisive {rubric.replace('_', ' ')} answers: {answers or 'none adds to the score'}"
 
 
 def _gaps(report: Report) -> Group:
@@ -75,8 +107,13 @@ def _gaps(report: Report) -> Group:
     for column in ("Control", "Severity", "Required", "Present", "Why, and how to close it"):
         table.add_column(column, overflow="fold")
     for g in gaps:
-        table.add_row(g.control, Text(g.severity, style=SEVERITY_STYLE[g.severity]), display(g.required),
-                      display(g.present), Text(f"{g.why} {g.remedy}"))
+        table.add_row(
+            g.control,
+            Text(g.severity, style=SEVERITY_STYLE[g.severity]),
+            display(g.required),
+            display(g.present),
+            Text(f"{g.why} {g.remedy}"),
+        )
     return Group(_heading("Governance gaps"), table)
 
 
@@ -86,21 +123,23 @@ def _pilot(report: Report) -> Group:
     if plan.measure_baseline_first:
         parts.append(Text("The task file has no complete metrics, so the pilot starts by measuring a baseline."))
     for number, m in enumerate(plan.milestones, start=1):
-        parts.append(Text.assemble(
-            (f"{number}. {m.name}", "bold"),
-            f"  level {m.level} ({m.level_name}), {m.duration_weeks} weeks, {m.sample_size} runs",
-        ))
-        parts.append(Text(f"   {m.objective}", style="italic"))
-        parts += [Text(f"   ☐ {text}") for text in m.exit_criteria]
+        parts.append(
+            Text.assemble(
+                (f"{number}. {m.name}", "bold"),
+                f"  level {m.level} ({m.level_name}), {m.duration_weeks} weeks, {m.sample_size} runs",
+            )
+        )
+        parts.append(_items([m.objective], [""]))
+        parts.append(_items(list(m.exit_criteria), ["☐"] * len(m.exit_criteria)))
     return Group(*parts)
 
 
 def _rollback(report: Report) -> Group:
     plan = report.plan
     parts: list[RenderableType] = [_heading("Rollback plan"), Text("Roll back on:", style="bold")]
-    parts += [Text(f"  • {text}") for text in plan.triggers]
+    parts.append(_items(list(plan.triggers)))
     parts.append(Text("Steps:", style="bold"))
-    parts += [Text(f"  {number}. {text}") for number, text in enumerate(plan.steps, start=1)]
+    parts.append(_numbered(list(plan.steps)))
     parts.append(Text.assemble(("Fallback: ", "bold"), plan.fallback))
     return Group(*parts)
 
@@ -113,21 +152,38 @@ def _assumptions(report: Report) -> Group:
         _heading("Assumptions"),
         Text("Missing from the task file, so taken at the most cautious reading:"),
     ]
-    parts += [Text(f"  • {a.field} = {display(a.answer)} ({a.label})") for a in assumed]
+    parts.append(_items([f"{a.field} = {display(a.answer)} ({a.label})" for a in assumed]))
     return Group(*parts)
 
 
 def render(report: Report, options: RenderOptions) -> str:
     buffer = io.StringIO()
     console = Console(
-        file=buffer, width=options.width, force_terminal=options.color, no_color=not options.color,
-        color_system="standard" if options.color else None, highlight=False, emoji=False,
-        legacy_windows=False, force_jupyter=False, force_interactive=False,
+        file=buffer,
+        width=options.width,
+        force_terminal=options.color,
+        no_color=not options.color,
+        color_system="standard" if options.color else None,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+        force_jupyter=False,
+        force_interactive=False,
     )
-    for part in (_overview(report), _scores(report), _why(report), _gaps(report), _pilot(report),
-                 _rollback(report), _assumptions(report)):
+    for part in (
+        _overview(report),
+        _scores(report),
+        _why(report),
+        _gaps(report),
+        _pilot(report),
+        _rollback(report),
+        _assumptions(report),
+    ):
         console.print(part)
-    footer = (f"\nTask {report.task.id} from {report.task.source} · rubric set {report.rubrics.name} "
-              f"{report.rubrics.version} (sha256 {report.rubrics.sha256[:12]})")
+    footer = (
+        f"\nTask {report.task.id} from {report.task.source} · rubric set {report.rubrics.name} "
+        f"{report.rubrics.version} (sha256 {report.rubrics.sha256[:12]})"
+    )
     console.print(Text(footer, style="dim"))
-    return buffer.getvalue()
+    # rich pads every line to the width; trailing blanks only get in the way of files and diffs.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

@@ -1,0 +1,52 @@
+"""A plain, non-editable install carries the rubrics: the installed command works from anywhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True)
+    return next(out.glob("decide-*.whl"))
+
+
+def test_wheel_contains_the_rubrics_and_schemas(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (ROOT / "rubrics").glob("*.yaml"):
+        assert f"decide/rubrics/{path.name}" in names
+    assert {"decide/schemas/report.schema.json", "decide/schemas/rubric.schema.json"} <= names
+    entry_points = next(name for name in names if name.endswith("entry_points.txt"))
+    assert "decide = decide.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_installed_console_script_runs_from_another_directory(wheel: Path, tmp_path: Path) -> None:
+    environment = tmp_path / "venv"
+    # The venv sees this interpreter's packages (typer, rich, PyYAML), so no network is needed.
+    venv.create(environment, with_pip=True, system_site_packages=True)
+    python = environment / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    task = ROOT / "examples" / "status-lookup-assistant.yaml"
+    result = subprocess.run([str(environment / "bin" / "decide"), "evaluate", str(task), "-f", "json"],
+                            capture_output=True, text=True, cwd=elsewhere, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["recommendation"]["kind"] == "assistant"
+    assert report["rubrics"]["name"] == "default"
+    located = subprocess.run([str(python), "-c", "import decide.loading.rubrics as r; print(r.bundled_rubrics_root())"],
+                             capture_output=True, text=True, cwd=elsewhere, check=True)
+    assert str(environment) in located.stdout, "the installed command must read its own rubrics, not the checkout's"
