@@ -114,7 +114,7 @@ def test_task_schema_accepts_the_examples_and_names_every_criterion(runner: CliR
     validator = jsonschema.Draft202012Validator(schema)
     for example in EXAMPLES:
         validator.validate(yaml.safe_load(example.read_text(encoding="utf-8")))
-    assert schema["properties"]["autonomy"]["properties"]["initiation"]["enum"] == ["user", "schedule", "event", "self"]
+    assert schema["properties"]["autonomy"]["properties"]["initiation"]["enum"] == ["user", "schedule", "event", "self", None]
     assert not validator.is_valid({**yaml.safe_load(Path(EXAMPLE).read_text()), "autonmy": {}})
 
 
@@ -148,7 +148,7 @@ def test_custom_rubrics_add_a_criterion_to_schema_and_scoring(runner: CliRunner,
         "    when: {kind: [agent, hybrid]}\n    require: {red_team: true}\n  - id: prompt-injection-limits\n",
     ), encoding="utf-8")
     schema = json.loads(runner.invoke(app, ["schema", "task", "--rubrics", str(folder)]).stdout)
-    assert schema["properties"]["governance"]["properties"]["red_team"]["type"] == "boolean"
+    assert schema["properties"]["governance"]["properties"]["red_team"]["type"] == ["boolean", "null"]
     report = json.loads(runner.invoke(app, ["evaluate", EXAMPLE, "-f", "json", "--rubrics", str(folder)]).stdout)
     assert {"control": "red_team", "severity": "blocking"}.items() <= next(
         gap for gap in report["gaps"] if gap["control"] == "red_team").items()

@@ -18,18 +18,19 @@ _SLUG = "^[a-z0-9][a-z0-9._-]*$"
 
 
 def _criterion_schema(criterion: Criterion) -> dict[str, Any]:
+    """A criterion's field; null is allowed and means the same as leaving the field out."""
     schema: dict[str, Any] = {"title": criterion.question, "description": criterion.help}
     if criterion.type == "choice":
-        schema["enum"] = criterion.values
+        schema["enum"] = [*criterion.values, None]
         schema["description"] += " Options: " + "; ".join(f"{o.value}: {o.label}" for o in criterion.options) + "."
     elif criterion.type == "boolean":
-        schema["type"] = "boolean"
+        schema["type"] = ["boolean", "null"]
     elif criterion.type == "integer":
-        schema.update(type="integer", minimum=0)
+        schema.update(type=["integer", "null"], minimum=0)
     elif criterion.type == "list":
-        schema.update(type="array", items={"type": "string", "minLength": 1}, uniqueItems=True)
+        schema.update(type=["array", "null"], items={"type": "string", "minLength": 1}, uniqueItems=True)
     else:
-        schema.update(type="string", minLength=1)
+        schema.update(type=["string", "null"], minLength=1)
     return schema
 
 
@@ -146,7 +147,7 @@ class TaskLoader:
             values = document.get(section) or MarkedDict()
             marks[section] = document.key_marks[section]
             for criterion in self.rubrics.rubrics[section].criteria:
-                if criterion.id in values:
+                if values.get(criterion.id) is not None:
                     value = values[criterion.id]
                     answers[criterion.field] = list(value) if isinstance(value, list) else value
                     marks[criterion.field] = values.key_marks[criterion.id]

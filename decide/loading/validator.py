@@ -139,14 +139,11 @@ class SchemaValidator:
             yield mark, f"{where}: must be {describe(schema['const'])}, got {describe(value)}"
             return
         if "enum" in schema and not any(same_value(value, option) for option in schema["enum"]):
-            allowed = [describe(option).strip("'") for option in schema["enum"]]
-            yield (
-                mark,
-                (
-                    f"{where}: {describe(value)} is not one of: {', '.join(allowed)}"
-                    + suggest(value, [str(option) for option in schema["enum"]])
-                ),
-            )
+            # null in an enum means "not answered", which is no option to offer.
+            options = [option for option in schema["enum"] if option is not None]
+            allowed = ", ".join(describe(option).strip("'") for option in options)
+            hint = suggest(value, [str(option) for option in options])
+            yield mark, f"{where}: {describe(value)} is not one of: {allowed}{hint}"
             return
         if isinstance(value, float) and not math.isfinite(value):
             yield mark, f"{where}: {value} is not a finite number"

@@ -32,7 +32,8 @@ def markdown(rubrics: RubricSet) -> str:
         "A task file is one YAML mapping. `version: 1`, `title` and `objective` are required, `id` (defaults to "
         "the file name), `owner` and `description` are optional, and keys starting with `x-` are yours and "
         "ignored. The four sections below are required; a field left out of a section takes its most cautious "
-        "reading and the report lists it as an assumption. `metrics` is optional: "
+        "reading and the report lists it as an assumption; a field with no value (`field:` or `field: null`) "
+        "counts as left out. `metrics` is optional: "
         "`time_saved_hours_per_week: N`, `error_rate: {baseline: x, target: y}`, "
         "`escalation_rate: {baseline: x, target: y}` (rates are fractions from 0 to 1).",
         "",
