@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Exit codes (contract): 0 done, 1 a CI gate failed, 2 bad input or usage.
 EXIT_OK = 0
@@ -11,8 +11,7 @@ EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
     """One mistake in one file, at a 1-based line and column where known."""
 
     path: str

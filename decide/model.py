@@ -1,6 +1,7 @@
 """The data every stage shares: the rubric set, the task, and the report built from them.
 
-All of it is immutable. The rubric set is policy read from ``rubrics/``; conditions in it are
+All of it is immutable: named tuples, which cost far less to define than dataclasses, and the
+model is on every run's start-up path. The rubric set is policy read from ``rubrics/``; conditions in it are
 compiled to numeric comparisons on *ranks* (an option's position in its list, a number, the
 length of a list), so evaluating them is cheap and monotone by construction.
 """
@@ -8,8 +9,7 @@ length of a list), so evaluating them is cheap and monotone by construction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 TIERS = ("low", "medium", "high", "critical")
 KINDS = ("assistant", "agent", "hybrid")
@@ -33,8 +33,7 @@ def display(value: Any) -> str:
 # --- conditions -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Clause:
+class Clause(NamedTuple):
     """One field compared with ranks: equal to one of ``ranks``, or within ``[low, high]``."""
 
     field: str
@@ -49,8 +48,7 @@ class Clause:
         return self.low <= rank <= self.high
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(NamedTuple):
     """Every clause holds, and one of ``any_of`` holds when there are any."""
 
     clauses: tuple[Clause, ...] = ()
@@ -68,22 +66,19 @@ ALWAYS = Condition()
 # --- the rubric set ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     value: Any  # str or bool
     label: str
     points: float
 
 
-@dataclass(frozen=True, slots=True)
-class Band:
+class Band(NamedTuple):
     min: int
     label: str
     points: float
 
 
-@dataclass(frozen=True, slots=True)
-class Criterion:
+class Criterion(NamedTuple):
     """One question of a rubric: a field of the task file, with how its answers score."""
 
     rubric: str
@@ -134,16 +129,14 @@ class Criterion:
         return self.options[rank]
 
 
-@dataclass(frozen=True, slots=True)
-class Rubric:
+class Rubric(NamedTuple):
     id: str
     title: str
     description: str
     criteria: tuple[Criterion, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """A named condition: an agentic rule, a named risk, a floor, a ceiling, a level rule."""
 
     id: str
@@ -155,31 +148,27 @@ class Rule:
     level: int = 0  # for target-level rules
 
 
-@dataclass(frozen=True, slots=True)
-class TextRule:
+class TextRule(NamedTuple):
     """A text template that applies when its condition holds."""
 
     when: Condition
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Level:
+class Level(NamedTuple):
     level: int
     name: str
     description: str
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     id: str
     why: str
     when: Condition
     require: tuple[tuple[str, int], ...]  # governance criterion id, weakest acceptable rank
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneTemplate:
+class MilestoneTemplate(NamedTuple):
     id: str
     name: str
     level: int
@@ -189,8 +178,7 @@ class MilestoneTemplate:
     when: Condition
 
 
-@dataclass(frozen=True, slots=True)
-class RubricSet:
+class RubricSet(NamedTuple):
     """Everything the engine needs, read and checked from one rubric folder."""
 
     name: str
@@ -238,21 +226,18 @@ class RubricSet:
 # --- the task -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Rate:
+class Rate(NamedTuple):
     baseline: float | None
     target: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Metrics:
+class Metrics(NamedTuple):
     time_saved_hours_per_week: float | None = None
     error_rate: Rate | None = None
     escalation_rate: Rate | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(NamedTuple):
     """A validated task file. ``answers`` maps ``section.field`` to what the file says."""
 
     id: str
@@ -264,14 +249,13 @@ class Task:
     metrics: Metrics
     source: str
     sha256: str
-    marks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    marks: Mapping[str, tuple[int, int]]  # where each section and field stands in the file
 
 
 # --- the result -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(NamedTuple):
     field: str
     question: str
     answer: Any
@@ -282,8 +266,7 @@ class CriterionResult:
     contribution: float  # points x weight / total weight of the rubric: adds up to the score
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
+class Gap(NamedTuple):
     control: str
     severity: str  # blocking | advisory
     required: Any
@@ -294,8 +277,7 @@ class Gap:
     level: int  # the lowest level at which it is required
 
 
-@dataclass(frozen=True, slots=True)
-class Milestone:
+class Milestone(NamedTuple):
     id: str
     name: str
     level: int
@@ -306,8 +288,7 @@ class Milestone:
     exit_criteria: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(NamedTuple):
     criteria: tuple[CriterionResult, ...]
     scores: Mapping[str, float]
     demand: float
@@ -326,8 +307,7 @@ class Assessment:
     facts: Facts  # the ranks every later condition is evaluated on
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     milestones: tuple[Milestone, ...]
     measure_baseline_first: bool
     triggers: tuple[str, ...]
@@ -335,8 +315,7 @@ class Plan:
     fallback: str
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """The one result every renderer consumes; renderers never re-score."""
 
     task: Task

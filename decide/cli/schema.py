@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -22,6 +21,8 @@ def schema(
     which: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.TASK, rubrics: RubricsOption = None
 ) -> None:
     """Print the JSON Schema of task files (from the rubrics), reports or rubric sets."""
+    import json
+
     from decide.loading.schemas import packaged_schema
 
     with reported_errors():

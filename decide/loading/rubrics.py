@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from decide.errors import DecideError, Problem
 from decide.loading.schemas import packaged_schema
@@ -112,14 +111,12 @@ def load_rubrics(name_or_dir: str | None = None) -> RubricSet:
 # --- vocabulary of condition fields ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Field:
+class _Field(NamedTuple):
     values: tuple[Any, ...] | None  # None: a number (or a list's length)
     ordered: bool = True
 
 
-@dataclass(frozen=True)
-class _Vocabularies:
+class _Vocabularies(NamedTuple):
     """Which fields conditions may name, file by file, as facts become known."""
 
     criteria: Mapping[str, _Field]  # the answers: kind, target level and named risks

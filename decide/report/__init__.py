@@ -7,11 +7,11 @@ imported on demand, so that the JSON path never pays for rich.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from decide.model import Report
+if TYPE_CHECKING:  # the model is not needed to name the formats on the CLI's start-up path
+    from decide.model import Report
 
 
 class ReportFormat(StrEnum):
@@ -20,8 +20,7 @@ class ReportFormat(StrEnum):
     JSON = "json"
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     color: bool = False
     width: int = 100
 
