@@ -119,10 +119,10 @@ class _Field(NamedTuple):
 class _Vocabularies(NamedTuple):
     """Which fields conditions may name, file by file, as facts become known."""
 
-    criteria: Mapping[str, _Field]  # the answers: kind, target level and named risks
+    criteria: Mapping[str, _Field]  # the answers, not the controls: kind, target level and named risks
     floors: Mapping[str, _Field]  # + named risks: floors and ceilings
     assessed: Mapping[str, _Field]  # + kind, tier, levels: control requirements
-    rollback: Mapping[str, _Field]  # + which metrics are given
+    rollback: Mapping[str, _Field]  # + the controls and which metrics are given
     pilot: Mapping[str, _Field]  # + the milestone being planned
 
 
@@ -139,16 +139,19 @@ class _Compiler:
 
     def compile(self, sha256: str) -> RubricSet:
         rubrics = {stem: self.rubric(stem) for stem in RUBRICS}
-        criteria_fields = {
+        fields = {
             criterion.field: _Field(None if criterion.type in ("integer", "list") else self.order_of(criterion))
             for rubric in rubrics.values()
             for criterion in rubric.criteria
         }
-        decision = self.documents["decision"]
-        named_risk_ids = [item["id"] for item in decision["risk"]["named"]]
+        # What the kind, the tier and the requirements depend on must not include the controls:
+        # otherwise strengthening a control could change which controls are required.
+        answers = {name: spec for name, spec in fields.items() if not name.startswith("governance.")}
+        controls = {name: spec for name, spec in fields.items() if name.startswith("governance.")}
+        named_risk_ids = [item["id"] for item in self.documents["decision"]["risk"]["named"]]
         risk_fields = {f"risk.{rid}": _Field((False, True)) for rid in named_risk_ids}
         assessed = {
-            **criteria_fields,
+            **answers,
             **risk_fields,
             "kind": _Field(KINDS, ordered=False),
             "tier": _Field(TIERS),
@@ -156,7 +159,7 @@ class _Compiler:
             "target_level": _Field(None),
         }
         milestone_ids = tuple(item["id"] for item in self.documents["pilot"]["milestones"])
-        rollback_vocab = {**assessed, **{name: _Field((False, True)) for name in METRIC_FACTS}}
+        rollback_vocab = {**assessed, **controls, **{name: _Field((False, True)) for name in METRIC_FACTS}}
         pilot_vocab = {
             **rollback_vocab,
             "milestone": _Field(milestone_ids, ordered=False),
@@ -164,9 +167,7 @@ class _Compiler:
             "has_next_gaps": _Field((False, True)),
         }
         governance = {criterion.id: criterion for criterion in rubrics["governance"].criteria}
-        vocabularies = _Vocabularies(
-            criteria_fields, {**criteria_fields, **risk_fields}, assessed, rollback_vocab, pilot_vocab
-        )
+        vocabularies = _Vocabularies(answers, {**answers, **risk_fields}, assessed, rollback_vocab, pilot_vocab)
         built = self.build(sha256, rubrics, vocabularies, governance)
         if self.problems:
             raise DecideError(self.problems)
@@ -249,19 +250,29 @@ class _Compiler:
 
     # -- conditions and templates
 
-    def condition(self, stem: str, raw: MarkedDict, vocab: Mapping[str, _Field]) -> Condition:
+    def condition(self, stem: str, raw: MarkedDict, vocab: Mapping[str, _Field], *, upward: bool = False) -> Condition:
+        """Compile a condition. ``upward``: it must keep holding when any answer rises, so that a
+        riskier answer can never lower the tier."""
         clauses: list[Clause] = []
         any_of: tuple[Condition, ...] = ()
         for key, value in raw.items():
             mark = raw.key_marks[key]
             if key == "any":
-                any_of = tuple(self.condition(stem, option, vocab) for option in value)
+                any_of = tuple(self.condition(stem, option, vocab, upward=upward) for option in value)
                 continue
             spec = vocab.get(key)
             if spec is None:
                 self.problem(stem, mark, f"condition: unknown field {key!r}" + suggest(key, sorted(vocab)))
                 continue
-            clauses.append(self.clause(stem, key, value, spec, raw.value_marks[key]))
+            clause = self.clause(stem, key, value, spec, raw.value_marks[key])
+            if upward and not _upward_closed(clause, spec):
+                self.problem(
+                    stem,
+                    raw.value_marks[key],
+                    f"{key}: a floor, ceiling or named risk must also hold for "
+                    "every riskier answer: write {at_least: V}",
+                )
+            clauses.append(clause)
         return Condition(tuple(clauses), any_of)
 
     def clause(self, stem: str, key: str, value: Any, spec: _Field, mark: Mark) -> Clause:
@@ -320,13 +331,17 @@ class _Compiler:
         kind, risk = decision["kind"], decision["risk"]
 
         def rules(
-            stem: str, items: Iterable[MarkedDict], vocab: Mapping[str, _Field], when: str = "when"
+            stem: str,
+            items: Iterable[MarkedDict],
+            vocab: Mapping[str, _Field],
+            when: str = "when",
+            upward: bool = False,
         ) -> tuple[Rule, ...]:
             return tuple(
                 Rule(
                     id=item.get("id", ""),
                     title=item["title"],
-                    when=self.condition(stem, item[when], vocab),
+                    when=self.condition(stem, item[when], vocab, upward=upward),
                     description=" ".join(item.get("description", "").split()),
                     points=float(item.get("points", 0)),
                     tier=item.get("tier", ""),
@@ -368,9 +383,9 @@ class _Compiler:
             risk_weights={name: float(weight) for name, weight in risk["weights"].items()},
             autonomy_amplifier=float(risk["autonomy_amplifier"]),
             tier_minimums=tiers,
-            named_risks=rules("decision", risk["named"], vocab.criteria),
-            floors=rules("decision", risk["floors"], vocab.floors),
-            ceilings=rules("decision", risk["ceilings"], vocab.floors, when="unless"),
+            named_risks=rules("decision", risk["named"], vocab.criteria, upward=True),
+            floors=rules("decision", risk["floors"], vocab.floors, upward=True),
+            ceilings=rules("decision", risk["ceilings"], vocab.floors, when="unless", upward=True),
             target_rules=rules("decision", decision["target_level"], vocab.criteria),
             **self.controls(vocab.assessed, governance),
             **self.pilot(vocab.pilot),
@@ -465,3 +480,12 @@ class _Compiler:
             "rollback_steps": self.text_rules("rollback", document["steps"], vocab, ROLLBACK_VARIABLES),
             "fallbacks": self.text_rules("rollback", document["fallback"], vocab, ROLLBACK_VARIABLES),
         }
+
+
+def _upward_closed(clause: Clause, spec: _Field) -> bool:
+    """Whether every answer ranked above one that satisfies the clause satisfies it too."""
+    if clause.ranks is None:
+        return clause.high == float("inf")
+    if spec.values is None:
+        return False
+    return set(range(int(min(clause.ranks)), len(spec.values))) <= clause.ranks
