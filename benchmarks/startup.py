@@ -8,7 +8,7 @@ that noise on a shared machine falls on both sides alike:
 
 Every run is a fresh subprocess. The first --warmup rounds are discarded. For each command the
 median and interquartile range are reported; for each benchmark the ratio of the medians, which
-should be at most 1.3 (PRODUCT.md, "Quality targets"), and the spread of the per-round ratios.
+should be at most 1.3 (the product spec's quality targets), and the spread of the per-round ratios.
 
 This is a measurement, not a test: it exits 0 whether or not the goals are met. It exits 2 only
 when a command cannot run at all (there is nothing to measure then).
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -100,6 +101,13 @@ def script_interpreter(program: str) -> str | None:
     return None
 
 
+def task_argument(task: str) -> str:
+    """Commands run from the repository root: keep paths relative to it, else make them absolute."""
+    if Path(task).is_absolute() or (ROOT / task).exists():
+        return task
+    return str(Path(task).resolve())
+
+
 def build(args: argparse.Namespace) -> tuple[list[Benchmark], str]:
     if args.command:
         decide = shlex.split(args.command)
@@ -116,7 +124,7 @@ def build(args: argparse.Namespace) -> tuple[list[Benchmark], str]:
         Benchmark(
             "evaluate",
             floor=Command("floor", [python, "-c", "import yaml, jsonschema"]),
-            subject=Command("subject", [*decide, "evaluate", args.task, "--format", "json"]),
+            subject=Command("subject", [*decide, "evaluate", task_argument(args.task), "--format", "json"]),
         ),
     ]
     return benchmarks, python
@@ -320,6 +328,28 @@ def import_offenders(bench: Benchmark, env: dict[str, str], top: int, repeats: i
 # --- output -----------------------------------------------------------------------------------
 
 
+PACKAGES = ("typer", "click", "rich", "PyYAML", "jsonschema", "pydantic")
+
+
+def package_versions(python: str) -> dict[str, str | None]:
+    """Versions of the packages that decide the figures, as the floors' interpreter sees them."""
+    code = (
+        "import json, importlib.metadata as m\n"
+        "def v(n):\n"
+        "    try:\n"
+        "        return m.version(n)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        return None\n"
+        f"print(json.dumps({{n: v(n) for n in {PACKAGES!r}}}))"
+    )
+    try:
+        done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+        versions: dict[str, str | None] = json.loads(done.stdout)
+    except (OSError, ValueError):
+        return {}
+    return versions
+
+
 def git_state() -> dict[str, Any]:
     def git(*args: str) -> str | None:
         try:
@@ -331,12 +361,27 @@ def git_state() -> dict[str, Any]:
     return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
 
 
+def source_fingerprint() -> str:
+    """A hash of the code and data being timed, to notice if they change during a run (shared trees)."""
+    digest = hashlib.sha256()
+    for top in ("decide", "rubrics", "examples", "pyproject.toml"):
+        base = ROOT / top
+        paths = [base] if base.is_file() else sorted(base.rglob("*")) if base.is_dir() else []
+        for path in paths:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def print_text(report: dict[str, Any]) -> None:
     m = report["machine"]
     print(
         f"decide startup benchmark  {report['date']}  Python {m['python']}  {m['cpus']} CPUs  "
         f"{report['runs']} runs (+{report['warmup']} warm-up), floor/subject interleaved"
     )
+    print(f"floors run with {m['floor_python']}")
+    packages = ", ".join(f"{name} {version}" for name, version in report["packages"].items() if version)
+    print(f"packages: {packages}")
     print()
     for r in report["benchmarks"]:
         print(f"[{r['name']}]")
@@ -370,6 +415,9 @@ def print_text(report: dict[str, Any]) -> None:
                 mark = "  (floor imports it too)" if row["in_floor"] else ""
                 print(f"    {row['cumulative_ms']:7.1f} cum  {row['self_ms']:6.1f} self  {row['module']}{mark}")
         print()
+    if report["changed_during_run"]:
+        print("WARNING: decide's sources or the installed packages changed during this run; the figures mix")
+        print("versions. Run it again.")
     met = [r for r in report["benchmarks"] if r["met"]]
     print(
         f"goals met: {len(met)}/{len(report['benchmarks'])}"
@@ -406,7 +454,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"startup benchmark: {problem}", file=sys.stderr)
         return 2
 
+    before = (source_fingerprint(), package_versions(python))
     measure(benchmarks, args.runs, args.warmup, env, progress=not args.json and sys.stderr.isatty())
+    after = (source_fingerprint(), package_versions(python))
     report: dict[str, Any] = {
         "date": dt.date.today().isoformat(),
         "machine": {
@@ -416,7 +466,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
         },
-        "git": git_state(),
+        "packages": after[1],
+        "git": {**git_state(), "source_sha256": after[0]},
+        "changed_during_run": before != after,
         "runs": args.runs,
         "warmup": args.warmup,
         "benchmarks": [result(b) for b in benchmarks],
