@@ -29,13 +29,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
+import jsonschema
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from decide.engine import evaluate
 from decide.loading.rubrics import load_rubrics
+from decide.loading.schemas import packaged_schema
 from decide.loading.task import TaskLoader
 from decide.model import KINDS, READINESS, RUBRICS, TIERS, Assessment, Criterion, Report
 from decide.report import RenderOptions, render
@@ -105,6 +106,8 @@ def section_strategy(draw: st.DrawFn, section: str, pins: Mapping[str, st.Search
             out[c.id] = draw(pins[c.id])
         elif draw(st.integers(0, 9)) >= leave_out:
             out[c.id] = draw(answer_strategy(c))
+        elif draw(st.integers(0, 3)) == 0:
+            out[c.id] = None  # `field:` with no value counts as left out
     if draw(st.integers(0, 9)) == 0:
         out["x-note"] = draw(TEXT)  # the user's own key: ignored
     return out
@@ -152,8 +155,8 @@ def assess(doc: Mapping[str, Any]) -> Assessment:
 
 def effective(doc: Mapping[str, Any], c: Criterion) -> Any:
     """What the engine reads for a criterion: the answer, or the cautious reading when left out."""
-    section = doc.get(c.rubric) or {}
-    return section[c.id] if c.id in section else c.cautious
+    value = (doc.get(c.rubric) or {}).get(c.id)
+    return c.cautious if value is None else value
 
 
 def with_answer(doc: Mapping[str, Any], c: Criterion, value: Any) -> dict[str, Any]:
@@ -364,11 +367,14 @@ def test_fixed_point_high_or_critical_tier_without_an_owner_is_not_ready(doc):
 
 # --- 5. the JSON report ---------------------------------------------------------------------------
 
+REPORT_SCHEMA = jsonschema.Draft202012Validator(packaged_schema("report"))
+
 
 @settings(max_examples=150, deadline=None)
 @given(doc=task_documents())
 def test_json_report_has_bounded_scores_and_consistent_levels(doc):
     report = json.loads(render(run(doc), "json"))
+    REPORT_SCHEMA.validate(report)  # `decide schema report`: every JSON report validates against it
 
     assert set(report["scores"]) == set(RUBRICS)
     for name, score in report["scores"].items():

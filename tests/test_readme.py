@@ -9,15 +9,20 @@ from typer.testing import CliRunner
 from decide.cli import app
 from tests.conftest import ROOT
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README_PATH = ROOT / "README.md"
+README = README_PATH.read_text(encoding="utf-8")
+EXAMPLE_BLOCK = re.compile(r"(<!-- example-output:start -->\n```text\n)(.*?)(```\n<!-- example-output:end -->)", re.S)
 
 
-def test_readme_example_output_is_current(runner: CliRunner) -> None:
-    shown = re.search(r"<!-- example-output:start -->\n```text\n(.*?)```\n<!-- example-output:end -->", README, re.S)
+def test_readme_example_output_is_current(runner: CliRunner, update_golden: bool) -> None:
+    shown = EXAMPLE_BLOCK.search(README)
     assert shown, "the README's example output block is missing"
     result = runner.invoke(app, ["evaluate", "examples/ticket-triage-agent.yaml"])
     assert result.exit_code == 0
-    assert shown.group(1) == result.stdout, "the README's example output is stale"
+    if update_golden:
+        README_PATH.write_text(EXAMPLE_BLOCK.sub(lambda m: m.group(1) + result.stdout + m.group(3), README), "utf-8")
+    else:
+        assert shown.group(2) == result.stdout, "the README's example output is stale: run pytest --update-golden"
 
 
 def test_readme_starts_with_the_two_setup_commands() -> None:
