@@ -20,9 +20,10 @@ class Problem(NamedTuple):
     message: str = ""
 
     def __str__(self) -> str:
+        message = " ".join(self.message.splitlines())  # one problem, one line, whatever a key held
         if self.line:
-            return f"{self.path}:{self.line}:{self.column}: {self.message}"
-        return f"{self.path}: {self.message}"
+            return f"{self.path}:{self.line}:{self.column}: {message}"
+        return f"{self.path}: {message}"
 
 
 class DecideError(Exception):

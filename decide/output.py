@@ -13,7 +13,10 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
     folder = path.parent
     if not folder.is_dir():
-        raise DecideError.at(str(path), f"cannot write: the folder {str(folder)!r} does not exist")
+        reason = "is not a folder" if folder.exists() else "does not exist"
+        raise DecideError.at(str(path), f"cannot write: {str(folder)!r} {reason}")
+    if path.is_dir():
+        raise DecideError.at(str(path), "cannot write: it is a folder")
     temporary = None
     try:
         with tempfile.NamedTemporaryFile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from decide.cli.errors import reported_errors
-from decide.cli.io import choose_format, emit, stdout_is_terminal, use_color
+from decide.cli.io import choose_format, emit, refuse_overwriting_inputs, stdout_is_terminal, use_color
 from decide.cli.options import FormatOption, OutputOption, RubricsOption, TaskArgument
 
 
@@ -19,6 +19,7 @@ def evaluate(
     from decide.report import RenderOptions, render
 
     with reported_errors():
+        refuse_overwriting_inputs(output, [task])
         rubric_set = load_rubrics(rubrics)
         report = evaluate_task(TaskLoader(rubric_set).load(task), rubric_set)
         on_terminal = output is None and stdout_is_terminal()

@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from decide.errors import DecideError
 from decide.report import FORMAT_BY_SUFFIX, ReportFormat
 
 
@@ -26,11 +27,28 @@ def choose_format(fmt: ReportFormat | None, output: Path | None) -> ReportFormat
     return ReportFormat.TEXT
 
 
+def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:
+    """A report must never replace the file it was made from."""
+    if output is None or not output.exists():
+        return
+    for source in inputs:
+        if source.exists() and os.path.samefile(output, source):
+            raise DecideError.at(str(output), f"refusing to overwrite the input {str(source)!r} with a report")
+
+
 def emit(text: str, output: Path | None) -> None:
-    if output is None:
+    """Write to stdout, or atomically to ``output``; a failed write is the user's to see, not a traceback."""
+    if output is not None:
+        from decide.output import write_atomic
+
+        write_atomic(output, text)
+        return
+    try:
         sys.stdout.write(text)
         sys.stdout.flush()
-        return
-    from decide.output import write_atomic
-
-    write_atomic(output, text)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): what it wanted it has; point stdout at nothing so
+        # the interpreter's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as error:
+        raise DecideError.at("<stdout>", f"cannot write: {error.strerror or error}") from None

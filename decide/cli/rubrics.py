@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from decide.cli.errors import reported_errors
+from decide.cli.io import emit
 
 rubrics_app = typer.Typer(help="Inspect and check rubric sets.", rich_markup_mode=None)
 
@@ -32,9 +33,8 @@ def list_sets() -> None:
     from decide.loading.rubrics import bundled_sets, load_rubrics
 
     with reported_errors():
-        for name in bundled_sets():
-            rubric_set = load_rubrics(name)
-            typer.echo(f"{rubric_set.name}\t{rubric_set.version}\t{rubric_set.description}")
+        sets = [load_rubrics(name) for name in bundled_sets()]
+        emit("".join(f"{s.name}\t{s.version}\t{s.description}\n" for s in sets), None)
 
 
 @rubrics_app.command("show")
@@ -47,7 +47,7 @@ def show(
     from decide.report.rubric_docs import RUBRIC_RENDERERS
 
     with reported_errors():
-        typer.echo(RUBRIC_RENDERERS[fmt.value](load_rubrics(which)), nl=False)
+        emit(RUBRIC_RENDERERS[fmt.value](load_rubrics(which)), None)
 
 
 @rubrics_app.command("validate")
@@ -57,4 +57,4 @@ def validate_set(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A r
 
     with reported_errors():
         rubric_set = load_rubrics(str(folder))
-    typer.echo(f"{folder}: rubric set {rubric_set.name} {rubric_set.version} is valid")
+        emit(f"{folder}: rubric set {rubric_set.name} {rubric_set.version} is valid\n", None)

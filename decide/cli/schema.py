@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from decide.cli.errors import reported_errors
+from decide.cli.io import emit
 from decide.cli.options import RubricsOption
 
 
@@ -34,4 +35,4 @@ def schema(
             document = task_schema(load_rubrics(rubrics))
         else:
             document = packaged_schema(which.value)
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
-import typer
-
 from decide.cli.errors import reported_errors
+from decide.cli.io import emit
 from decide.cli.options import PathsArgument, RubricsOption
 
 
@@ -29,4 +26,4 @@ def validate(paths: PathsArgument, rubrics: RubricsOption = None) -> None:
         if problems:
             invalid = len({p.path for p in problems})
             raise DecideError([*problems, Problem("decide", message=f"{invalid} of {len(files)} task files invalid")])
-    typer.echo(f"{len(files)} task file{'s' if len(files) != 1 else ''} valid", err=sys.stdout.isatty())
+        emit(f"{len(files)} task file{'s' if len(files) != 1 else ''} valid\n", None)

@@ -13,6 +13,8 @@ from decide.loading.yaml_source import MarkedDict, parse_yaml, read_yaml_file
 from decide.model import RUBRICS, Criterion, Metrics, Rate, RubricSet, Task
 
 TASK_FORMAT_VERSION = 1
+# The largest whole number JSON readers hold exactly; larger counts are mistakes, not workloads.
+LARGEST_NUMBER = 2**53 - 1
 _USER_KEYS = {"^x-": {"description": "Your own data: ignored by decide."}}
 _SLUG = "^[a-z0-9][a-z0-9._-]*$"
 
@@ -26,7 +28,7 @@ def _criterion_schema(criterion: Criterion) -> dict[str, Any]:
     elif criterion.type == "boolean":
         schema["type"] = ["boolean", "null"]
     elif criterion.type == "integer":
-        schema.update(type=["integer", "null"], minimum=0)
+        schema.update(type=["integer", "null"], minimum=0, maximum=LARGEST_NUMBER)
     elif criterion.type == "list":
         schema.update(type=["array", "null"], items={"type": "string", "minLength": 1}, uniqueItems=True)
     else:
@@ -37,7 +39,7 @@ def _criterion_schema(criterion: Criterion) -> dict[str, Any]:
 def _rate_schema(name: str) -> dict[str, Any]:
     fraction = {"type": "number", "minimum": 0, "maximum": 1}
     return {
-        "type": "object",
+        "type": ["object", "null"],
         "description": f"The {name}, as a fraction from 0 to 1 (0.05 is 5%).",
         "properties": {
             "baseline": dict(fraction, description="Today, before the pilot."),
@@ -75,10 +77,15 @@ def task_schema(rubrics: RubricSet) -> dict[str, Any]:
             "additionalProperties": False,
         }
     properties["metrics"] = {
-        "type": "object",
+        "type": ["object", "null"],
         "description": "Pilot targets; the pilot's exit criteria use them.",
         "properties": {
-            "time_saved_hours_per_week": {"type": "number", "minimum": 0, "description": "Target hours saved a week."},
+            "time_saved_hours_per_week": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": LARGEST_NUMBER,
+                "description": "Target hours saved a week.",
+            },
             "error_rate": _rate_schema("error rate"),
             "escalation_rate": _rate_schema("escalation rate"),
         },

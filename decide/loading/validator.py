@@ -11,6 +11,7 @@ value stands in the file and what was probably meant. Integers are strict: ``3.0
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -75,10 +76,26 @@ def suggest(word: Any, candidates: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+_FLOAT_WITHOUT_DOT = re.compile(r"[-+]?\d+[eE][-+]?\d+")
+
+
 def _join(path: str, key: Any) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
-    return f"{path}.{key}" if path else str(key)
+    name = key if isinstance(key, str) and _PLAIN_KEY.fullmatch(key) else repr(key)
+    return f"{path}.{name}" if path else name
+
+
+def _type_hint(value: Any, names: list[str]) -> str:
+    """Why YAML read the value as something else, where that is the likely story."""
+    if isinstance(value, datetime.date) and "string" in names:
+        return " (put it in quotes: YAML reads it as a date)"
+    if isinstance(value, str) and {"number", "integer"} & set(names) and _FLOAT_WITHOUT_DOT.fullmatch(value):
+        return " (YAML reads a number with an exponent but no dot as text: write it out, or as 1.0e+3)"
+    if isinstance(value, bool) and "string" in names:
+        return " (put it in quotes: YAML reads yes, no, on and off as true or false)"
+    return ""
 
 
 class SchemaValidator:
@@ -133,7 +150,7 @@ class SchemaValidator:
             names = [types] if isinstance(types, str) else list(types)
             if not any(_is_type(value, name) for name in names):
                 expected = " or ".join(_TYPE_NAMES[name] for name in names)
-                yield mark, f"{where}: expected {expected}, got {describe(value)}"
+                yield mark, f"{where}: expected {expected}, got {describe(value)}{_type_hint(value, names)}"
                 return
         if "const" in schema and not same_value(value, schema["const"]):
             yield mark, f"{where}: must be {describe(schema['const'])}, got {describe(value)}"

@@ -21,6 +21,13 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
+# Deeper nesting than this is refused: no task or rubric file needs it, and deeper structures
+# exhaust the recursion of YAML's composer and of any code that walks them.
+MAX_NESTING = 64
+# Below this size a file cannot nest deeply enough to endanger the C composer, so the extra
+# pass that measures nesting before composing is only paid by larger files.
+_DEPTH_SCAN_ABOVE = 8192
+
 
 class MarkedDict(dict[Any, Any]):
     """A mapping with the position of the mapping, of each key and of each value."""
@@ -47,12 +54,32 @@ class _DuplicateKey(Exception):
         self.key, self.mark, self.first = key, mark, first
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: Mark) -> None:
+        super().__init__(mark)
+        self.mark = mark
+
+
 def _mark(node: yaml.Node) -> Mark:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 class _MarkingLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Safe loading only: no tag ever constructs a Python object."""
+
+    depth = 0
+
+    def construct_nested(self, node: yaml.Node) -> Any:
+        """Construct a child of a mapping or sequence, refusing nesting past :data:`MAX_NESTING`."""
+        if not isinstance(node, yaml.ScalarNode):
+            if self.depth >= MAX_NESTING:
+                raise _TooDeep(_mark(node))
+            self.depth += 1
+            try:
+                return self.construct_object(node, deep=True)
+            finally:
+                self.depth -= 1
+        return self.construct_object(node, deep=True)
 
 
 def _construct_mapping(loader: _MarkingLoader, node: yaml.MappingNode) -> MarkedDict:
@@ -75,7 +102,7 @@ def _construct_mapping(loader: _MarkingLoader, node: yaml.MappingNode) -> Marked
     data = MarkedDict(_mark(node))
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        data[key] = loader.construct_object(value_node, deep=True)
+        data[key] = loader.construct_nested(value_node)
         data.key_marks[key] = _mark(key_node)
         data.value_marks[key] = _mark(value_node)
     return data
@@ -84,7 +111,7 @@ def _construct_mapping(loader: _MarkingLoader, node: yaml.MappingNode) -> Marked
 def _construct_sequence(loader: _MarkingLoader, node: yaml.SequenceNode) -> MarkedList:
     data = MarkedList(_mark(node))
     for item in node.value:
-        data.append(loader.construct_object(item, deep=True))
+        data.append(loader.construct_nested(item))
         data.item_marks.append(_mark(item))
     return data
 
@@ -104,10 +131,49 @@ def _decode(data: bytes, path: str) -> str:
         raise DecideError.at(path, "not UTF-8 text: save the file as UTF-8", line, column) from None
 
 
+def _check_nesting(text: str) -> None:
+    """Measure nesting from the parser's events, which need no recursion, before composing."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING + 1 and event.start_mark is not None:
+                raise _TooDeep((event.start_mark.line + 1, event.start_mark.column + 1))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _position(text: str, index: int) -> Mark:
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _yaml_message(error: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's message in one line, with the hint a person needs where there is one."""
+    problem = str(error.problem or error.context or "")
+    mark = error.problem_mark
+    at = text[mark.index] if mark is not None and mark.index < len(text) else ""
+    if at == "\t":
+        return "a tab: YAML indents with spaces, never tabs"
+    if problem.startswith("could not determine a constructor for the tag"):
+        tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+        return f"the tag {tag} is not allowed: task and rubric files hold plain data only"
+    if problem == "but found another document":
+        return "a second document: a task or rubric file holds one YAML document (remove the ---)"
+    if problem == "found undefined alias" and mark is not None:
+        name = text[mark.index :].split(None, 1)[0] if text[mark.index :].strip() else "*"
+        return f"the alias {name} names no anchor (&{name.lstrip('*')}) defined before it"
+    context = error.context_mark
+    if error.context and context is not None and (mark is None or context.line != mark.line):
+        problem += f" ({error.context} that starts at line {context.line + 1}, column {context.column + 1})"
+    return problem
+
+
 def parse_yaml(data: bytes, path: str) -> Any:
     """Parse one YAML document; every problem becomes a located :class:`DecideError`."""
     text = _decode(data, path)
     try:
+        if len(text) > _DEPTH_SCAN_ABOVE:
+            _check_nesting(text)
         return yaml.load(text, Loader=_MarkingLoader)  # noqa: S506 - a SafeLoader subclass
     except _DuplicateKey as dup:
         line, column = dup.mark
@@ -117,13 +183,18 @@ def parse_yaml(data: bytes, path: str) -> Any:
             line,
             column,
         ) from None
+    except _TooDeep as deep:
+        raise DecideError.at(path, f"nested more than {MAX_NESTING} levels deep", *deep.mark) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = " ".join(str(part) for part in (error.context, error.problem) if part)
-        raise DecideError.at(path, f"invalid YAML: {message}", *where) from None
+        raise DecideError.at(path, f"invalid YAML: {_yaml_message(error, text)}", *where) from None
+    except yaml.reader.ReaderError as error:
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
+        message = f"the character {character} is not allowed in YAML ({error.reason})"
+        raise DecideError.at(path, message, *_position(text, error.position)) from None
     except yaml.YAMLError as error:
-        raise DecideError.at(path, f"invalid YAML: {error}") from None
+        raise DecideError.at(path, f"invalid YAML: {' '.join(str(error).split())}") from None
 
 
 def read_yaml_file(path: Path, shown_as: str | None = None) -> tuple[Any, bytes]:
