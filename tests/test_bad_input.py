@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from typer.testing import Result
 from typer.testing import CliRunner
 
 from decide.cli import app
