@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from decide.cli import app
 from tests.conftest import ROOT
