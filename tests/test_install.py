@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -33,9 +34,13 @@ def test_wheel_contains_the_rubrics_and_schemas(wheel: Path) -> None:
 
 def test_installed_console_script_runs_from_another_directory(wheel: Path, tmp_path: Path) -> None:
     environment = tmp_path / "venv"
-    # The venv sees this interpreter's packages (typer, rich, PyYAML), so no network is needed.
-    venv.create(environment, with_pip=True, system_site_packages=True)
+    venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
+    # The new environment sees the packages of the one running the tests (typer, rich, PyYAML),
+    # after its own, so no network is needed and its own copy of decide comes first.
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "parent-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
                    check=True, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
