@@ -36,13 +36,13 @@ def test_installed_console_script_runs_from_another_directory(wheel: Path, tmp_p
     environment = tmp_path / "venv"
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
-    # The new environment sees the packages of the one running the tests (typer, rich, PyYAML),
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    # Then the new environment sees the packages of the one running the tests (typer, rich, PyYAML),
     # after its own, so no network is needed and its own copy of decide comes first.
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     (Path(site) / "parent-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     task = ROOT / "examples" / "status-lookup-assistant.yaml"
