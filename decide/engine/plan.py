@@ -43,7 +43,7 @@ def _gap_list(gaps: Iterable[Gap]) -> str:
 
 
 def _milestones(
-    task: Task, rubrics: RubricSet, assessment: Assessment, facts: dict[str, float], variables: dict[str, str]
+    rubrics: RubricSet, assessment: Assessment, facts: dict[str, float], variables: dict[str, str]
 ) -> tuple[Milestone, ...]:
     templates = [
         template
@@ -123,7 +123,7 @@ def plan(task: Task, rubrics: RubricSet, assessment: Assessment) -> Plan:
         variables[f"{name}_trigger"] = (
             percent(min(1.0, reference * rubrics.rate_trigger_factor)) if reference is not None else ""
         )
-    milestones = _milestones(task, rubrics, assessment, facts, variables)
+    milestones = _milestones(rubrics, assessment, facts, variables)
     fallback = _texts(rubrics.fallbacks, facts, variables)[0]  # the last one always applies
     variables["fallback"] = fallback
     return Plan(
