@@ -118,7 +118,7 @@ def gaps_at(rubrics: RubricSet, facts: dict[str, float], tier: str) -> tuple[Gap
         if present >= rank:
             continue
         blocking = present == 0 or tier in rubrics.always_blocking_tiers
-        order = criterion.values if criterion.type != "text" else ["absent", "present"]
+        order = criterion.values  # a text criterion's options are "absent" and "present"
         gaps.append(
             Gap(
                 control=criterion.id,

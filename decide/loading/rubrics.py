@@ -140,7 +140,7 @@ class _Compiler:
     def compile(self, sha256: str) -> RubricSet:
         rubrics = {stem: self.rubric(stem) for stem in RUBRICS}
         fields = {
-            criterion.field: _Field(None if criterion.type in ("integer", "list") else self.order_of(criterion))
+            criterion.field: _Field(tuple(criterion.values) if criterion.ordered else None)
             for rubric in rubrics.values()
             for criterion in rubric.criteria
         }
@@ -174,10 +174,6 @@ class _Compiler:
         return built
 
     # -- rubrics
-
-    @staticmethod
-    def order_of(criterion: Criterion) -> tuple[Any, ...]:
-        return tuple(criterion.values) if criterion.type != "text" else ("absent", "present")
 
     def rubric(self, stem: str) -> Rubric:
         document = self.documents[stem]
@@ -407,7 +403,7 @@ class _Compiler:
                         f"require: {control!r} is not a governance control" + suggest(control, sorted(governance)),
                     )
                     continue
-                order = self.order_of(criterion)
+                order = criterion.values
                 ranks = [index for index, option in enumerate(order) if same_value(option, value)]
                 if not ranks:
                     allowed = ", ".join(describe(v).strip("'") for v in order)
