@@ -41,12 +41,6 @@ class Clause(NamedTuple):
     low: float = float("-inf")
     high: float = float("inf")
 
-    def holds(self, facts: Facts) -> bool:
-        rank = facts[self.field]
-        if self.ranks is not None:
-            return rank in self.ranks
-        return self.low <= rank <= self.high
-
 
 class Condition(NamedTuple):
     """Every clause holds, and one of ``any_of`` holds when there are any."""
@@ -55,9 +49,20 @@ class Condition(NamedTuple):
     any_of: tuple[Condition, ...] = ()
 
     def holds(self, facts: Facts) -> bool:
-        return all(clause.holds(facts) for clause in self.clauses) and (
-            not self.any_of or any(option.holds(facts) for option in self.any_of)
-        )
+        # Written out as loops: conditions are evaluated hundreds of times per task in a batch.
+        for field, ranks, low, high in self.clauses:
+            rank = facts[field]
+            if ranks is not None:
+                if rank not in ranks:
+                    return False
+            elif not low <= rank <= high:
+                return False
+        if not self.any_of:
+            return True
+        for option in self.any_of:  # noqa: SIM110 - a loop, not a generator, on the hot path
+            if option.holds(facts):
+                return True
+        return False
 
 
 ALWAYS = Condition()
@@ -83,6 +88,7 @@ class Criterion(NamedTuple):
 
     rubric: str
     id: str
+    field: str  # rubric.id, as task files and conditions name it
     question: str
     help: str
     type: str  # choice | boolean | integer | list | text
@@ -93,40 +99,37 @@ class Criterion(NamedTuple):
     bands: tuple[Band, ...] = ()
 
     @property
-    def field(self) -> str:
-        return f"{self.rubric}.{self.id}"
-
-    @property
     def ordered(self) -> bool:
         """Whether answers are options in an order (else numbers or counts)."""
         return bool(self.options)
 
-    def rank(self, value: Any) -> float:
-        if self.type == "text":
-            return 1.0 if value else 0.0
-        if self.type == "integer":
-            return float(value)
-        if self.type == "list":
-            return float(len(value))
-        return float(self.values.index(value))
-
     @property
     def values(self) -> list[Any]:
+        """The option values in order; a text criterion's are "absent" and "present"."""
         return [option.value for option in self.options]
 
-    def _band(self, rank: float) -> Band:
-        return [band for band in self.bands if band.min <= rank][-1]
+    def rank(self, value: Any) -> float:
+        """The answer's place: its option's index, the number itself, or the list's length."""
+        kind = self.type
+        if kind == "text":
+            return 1.0 if value else 0.0
+        if kind == "integer":
+            return float(value)
+        if kind == "list":
+            return float(len(value))
+        for index, option in enumerate(self.options):
+            if option.value == value and type(option.value) is type(value):
+                return float(index)
+        raise ValueError(f"{self.field}: {value!r} is not an option")
 
-    def points(self, value: Any) -> float:
+    def score(self, value: Any) -> tuple[float, float, str]:
+        """The answer's rank, points and label."""
         rank = self.rank(value)
-        return self.options[int(rank)].points if self.options else self._band(rank).points
-
-    def label(self, value: Any) -> str:
-        rank = self.rank(value)
-        return self.options[int(rank)].label if self.options else self._band(rank).label
-
-    def option_for_rank(self, rank: int) -> Option:
-        return self.options[rank]
+        if self.options:
+            option = self.options[int(rank)]
+            return rank, option.points, option.label
+        band = next(band for band in reversed(self.bands) if band.min <= rank)
+        return rank, band.points, band.label
 
 
 class Rubric(NamedTuple):

@@ -35,16 +35,16 @@ def score_criteria(
         for criterion in rubric.criteria:
             assumed = criterion.field not in task.answers
             answer: Any = criterion.cautious if assumed else task.answers[criterion.field]
-            points = criterion.points(answer)
+            rank, points, label = criterion.score(answer)
             contribution = points * criterion.weight / total
             score += contribution
-            facts[criterion.field] = criterion.rank(answer)
+            facts[criterion.field] = rank
             results.append(
                 CriterionResult(
                     criterion.field,
                     criterion.question,
                     answer,
-                    criterion.label(answer),
+                    label,
                     assumed,
                     points,
                     criterion.weight,

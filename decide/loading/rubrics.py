@@ -234,6 +234,7 @@ class _Compiler:
         return Criterion(
             rubric=stem,
             id=raw["id"],
+            field=f"{stem}.{raw['id']}",
             question=raw["question"],
             help=" ".join(raw["help"].split()),
             type=kind,
