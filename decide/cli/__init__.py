@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from decide import __version__
+from decide.cli.batch import batch
 from decide.cli.evaluate import evaluate
 from decide.cli.rubrics import rubrics_app
 from decide.cli.schema import schema
@@ -43,6 +44,7 @@ def root(
 
 
 app.command("evaluate")(evaluate)
+app.command("batch")(batch)
 app.command("validate")(validate)
 app.command("schema")(schema)
 app.add_typer(rubrics_app, name="rubrics")

@@ -1,0 +1,179 @@
+"""Batch evaluation: many task files → one report each, streamed, in parallel, plus a summary.
+
+Workers load, evaluate, render and write each report to a temporary file in the output folder;
+the main process takes their small results in input order, settles duplicate ids, renames each
+temporary file into place and keeps one :class:`TaskRow` per task for the summary. Nothing else
+is held, so memory stays flat, and output does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Generator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from decide.engine import evaluate
+from decide.errors import DecideError, Problem
+from decide.loading.task import TaskLoader
+from decide.model import RubricSet
+from decide.output import publish, write_atomic, write_temporary
+from decide.report import RenderOptions, ReportFormat, renderer
+from decide.report.portfolio import SUMMARY_FILES, SUMMARY_RENDERERS, InvalidFile, Portfolio, TaskRow
+
+REPORT_SUFFIX = {ReportFormat.JSON: ".json", ReportFormat.MARKDOWN: ".md", ReportFormat.TEXT: ".txt"}
+# Below this many files a pool costs more than it saves.
+PARALLEL_FROM = 64
+RESERVED_IDS = frozenset(Path(name).stem for name in SUMMARY_FILES)
+
+
+class Outcome(NamedTuple):
+    """One task's result as a worker returns it: a row and its temporary report, or problems."""
+
+    position: int  # in the list of files
+    row: TaskRow | None
+    temporary: str | None
+    problems: tuple[Problem, ...]
+
+
+class Progress(NamedTuple):
+    done: int
+    total: int
+
+
+class BatchResult(NamedTuple):
+    portfolio: Portfolio
+    out_dir: Path
+
+
+class _Worker:
+    """Evaluates one file at a time; built once per process, with everything per-task kept out."""
+
+    def __init__(self, rubrics: RubricSet, fmt: ReportFormat, out_dir: Path, run_id: str) -> None:
+        self.loader = TaskLoader(rubrics)
+        self.rubrics = rubrics
+        self.render = renderer(fmt)
+        self.options = RenderOptions(color=False, width=100)
+        self.suffix = REPORT_SUFFIX[fmt]
+        self.out_dir = out_dir
+        self.run_id = run_id
+
+    def __call__(self, item: tuple[int, str]) -> Outcome:
+        index, path = item
+        try:
+            report = evaluate(self.loader.load(path), self.rubrics)
+            temporary = self.out_dir / f".decide-{self.run_id}-{index}.tmp"
+            final = self.out_dir / f"{report.task.id}{self.suffix}"
+            write_temporary(temporary, self.render(report, self.options), durable=False, shown_as=final)
+        except DecideError as error:
+            return Outcome(index, None, None, tuple(error.problems))
+        return Outcome(index, TaskRow.of(report, final.name), str(temporary), ())
+
+
+_worker: _Worker | None = None
+
+
+def _start_worker(rubrics: RubricSet, fmt: ReportFormat, out_dir: Path, run_id: str) -> None:
+    global _worker  # noqa: PLW0603 - one worker object per pool process
+    # Ctrl-C is the main process's to handle: it stops the pool and cleans up.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker = _Worker(rubrics, fmt, out_dir, run_id)
+
+
+def _run_in_worker(item: tuple[int, str]) -> Outcome:
+    assert _worker is not None
+    return _worker(item)
+
+
+def _outcomes(
+    files: Sequence[Path], rubrics: RubricSet, *, fmt: ReportFormat, out_dir: Path, run_id: str, jobs: int
+) -> Generator[Outcome, None, None]:
+    items = [(index, str(path)) for index, path in enumerate(files)]
+    if jobs <= 1 or len(files) < PARALLEL_FROM:
+        yield from map(_Worker(rubrics, fmt, out_dir, run_id), items)
+        return
+    # fork shares the loaded rubric set with the workers for free; elsewhere it is pickled once each.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(64, len(items) // (jobs * 16)))
+    pool = context.Pool(jobs, _start_worker, (rubrics, fmt, out_dir, run_id))
+    try:
+        yield from pool.imap(_run_in_worker, items, chunksize=chunk)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def remove_temporaries(out_dir: Path, run_id: str) -> None:
+    for leftover in out_dir.glob(f".decide-{run_id}-*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def run_batch(
+    files: Sequence[Path],
+    rubrics: RubricSet,
+    out_dir: Path,
+    *,
+    fmt: ReportFormat = ReportFormat.JSON,
+    jobs: int = 1,
+    on_problem: Callable[[Problem], None] = lambda problem: None,
+    on_progress: Callable[[Progress], None] = lambda progress: None,
+) -> BatchResult:
+    """Evaluate every file, write its report into ``out_dir``, then the summary files.
+
+    Invalid files never stop the batch: their problems go to ``on_problem`` as they are found
+    and into the summary. On KeyboardInterrupt, the reports already in place stay (each is
+    complete), every temporary file is removed, no summary is written, and the interrupt goes on.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DecideError.at(str(out_dir), f"cannot create the output folder: {error.strerror or error}") from None
+    run_id = str(os.getpid())
+    rows: list[TaskRow] = []
+    invalid: list[InvalidFile] = []
+    first_source: dict[str, str] = {}
+    outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
+    try:
+        for done, outcome in enumerate(outcomes, start=1):
+            problems = list(outcome.problems)
+            row = outcome.row
+            if row is not None and outcome.temporary is not None:
+                temporary = Path(outcome.temporary)
+                if row.id in first_source:
+                    problems.append(
+                        Problem(
+                            row.source,
+                            message=f"duplicate id {row.id!r}: "
+                            f"{first_source[row.id]} has it too; give each task its own id",
+                        )
+                    )
+                elif row.id in RESERVED_IDS:
+                    problems.append(
+                        Problem(
+                            row.source,
+                            message=f"the id {row.id!r} is reserved for the portfolio summary; choose another",
+                        )
+                    )
+                if problems:
+                    temporary.unlink(missing_ok=True)
+                else:
+                    publish(temporary, out_dir / row.report)
+                    first_source[row.id] = row.source
+                    rows.append(row)
+            if problems:
+                invalid.append(InvalidFile(str(files[outcome.position]), tuple(str(p) for p in problems)))
+                for problem in problems:
+                    on_problem(problem)
+            on_progress(Progress(done, len(files)))
+    finally:
+        outcomes.close()  # stops the workers before their temporary files are swept up
+        remove_temporaries(out_dir, run_id)
+    identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
+    portfolio = Portfolio.of(identity, rows, invalid)
+    for name, render in SUMMARY_RENDERERS.items():
+        write_atomic(out_dir / name, render(portfolio))
+    return BatchResult(portfolio, out_dir)

@@ -1,0 +1,114 @@
+"""`decide batch`: a portfolio of task files → a report each, and a summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from decide.cli.errors import reported_errors
+from decide.cli.io import emit
+from decide.cli.options import PathsArgument, RubricsOption
+from decide.report import ReportFormat
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from rich.progress import Progress as Bar
+
+    from decide.batch import Progress
+    from decide.errors import Problem
+
+
+class ProgressDisplay:
+    """A progress bar with counts and rate on a terminal; nothing at all otherwise."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._bar: Bar | None = None
+
+    def __enter__(self) -> ProgressDisplay:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("Evaluating"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=True,
+            )  # fmt: skip
+            self._bar.add_task("batch", total=self.total, rate="")
+            self._bar.start()
+        return self
+
+    def advance(self, progress: Progress) -> None:
+        self.done = progress.done
+        if self._bar is not None:
+            task = self._bar.tasks[0]
+            rate = f"{task.speed:,.0f} tasks/s" if task.speed else ""
+            self._bar.update(task.id, completed=progress.done, rate=rate)
+
+    def problem(self, problem: Problem) -> None:
+        if self._bar is not None:
+            self._bar.console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(problem, file=sys.stderr)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def batch(
+    paths: PathsArgument,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out-dir", "-d", metavar="DIR", help="Where the reports and summaries go.", file_okay=False),
+    ],
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Format of each task's report.")] = (
+        ReportFormat.JSON
+    ),
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: the number of CPUs].")
+    ] = None,
+    rubrics: RubricsOption = None,
+) -> None:
+    """Evaluate every task file: one report each in DIR, plus summary.md, summary.json and summary.csv."""
+    from decide.batch import run_batch
+    from decide.errors import EXIT_INPUT, DecideError, Problem
+    from decide.loading.paths import collect_task_files
+    from decide.loading.rubrics import load_rubrics
+
+    with reported_errors():
+        rubric_set = load_rubrics(rubrics)
+        files = collect_task_files(paths)
+        with ProgressDisplay(len(files)) as display:
+            try:
+                result = run_batch(
+                    files, rubric_set, out_dir, fmt=fmt, jobs=jobs or os.cpu_count() or 1,
+                    on_problem=display.problem, on_progress=display.advance,
+                )  # fmt: skip
+            except KeyboardInterrupt:
+                display.stop()
+                print(f"decide: interrupted after {display.done} of {len(files)} tasks; the reports written are "
+                      "complete, no summary was written", file=sys.stderr)  # fmt: skip
+                raise
+        portfolio = result.portfolio
+        counts = portfolio.counts["readiness"]
+        emit(
+            f"{len(portfolio.rows)} tasks evaluated ({counts['ready']} ready, {counts['conditional']} conditional, "
+            f"{counts['not-ready']} not ready), {len(portfolio.invalid)} invalid: {out_dir}/summary.md\n",
+            None,
+        )
+        if portfolio.invalid:
+            raise DecideError(Problem("decide", message=f"{len(portfolio.invalid)} invalid task files"), EXIT_INPUT)
