@@ -55,7 +55,7 @@ class _Worker:
         self.loader = TaskLoader(rubrics)
         self.rubrics = rubrics
         self.render = renderer(fmt)
-        self.options = RenderOptions(color=False, width=100)
+        self.options = RenderOptions(color=False, width=100, compact=True)
         self.suffix = REPORT_SUFFIX[fmt]
         self.out_dir = out_dir
         self.run_id = run_id

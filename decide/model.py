@@ -48,6 +48,10 @@ class Condition(NamedTuple):
     clauses: tuple[Clause, ...] = ()
     any_of: tuple[Condition, ...] = ()
 
+    def names(self, field: str) -> bool:
+        """Whether the condition depends on ``field``."""
+        return any(clause.field == field for clause in self.clauses) or any(o.names(field) for o in self.any_of)
+
     def holds(self, facts: Facts) -> bool:
         # Written out as loops: conditions are evaluated hundreds of times per task in a batch.
         for field, ranks, low, high in self.clauses:
@@ -169,6 +173,7 @@ class Requirement(NamedTuple):
     why: str
     when: Condition
     require: tuple[tuple[str, int], ...]  # governance criterion id, weakest acceptable rank
+    by_level: bool  # its condition names the level, so it is checked level by level
 
 
 class MilestoneTemplate(NamedTuple):

@@ -152,6 +152,8 @@ def _assert_agree(decide: SchemaValidator, checker: jsonschema.Draft202012Valida
                   schema: dict[str, Any] | None = None) -> None:
     problems = decide.problems(document, "x", schema)
     expected = list(checker.iter_errors(document))
+    # The compiled yes/no predicate and the explaining walk must agree too.
+    assert decide.is_valid(document, schema) == (not decide.explain(document, "x", schema))
     assert bool(problems) == bool(expected), (
         f"decide: {[str(p) for p in problems]}\njsonschema: {[e.message for e in expected]}\n"
         f"document: {json.dumps(document)[:2000]}"

@@ -101,14 +101,22 @@ def _target(rubrics: RubricSet, facts: dict[str, float]) -> tuple[int, str]:
     return level, reason
 
 
-def gaps_at(rubrics: RubricSet, facts: dict[str, float], tier: str) -> tuple[Gap, ...]:
-    """The controls missing for operating at ``facts['level']``, in the rubric's control order."""
-    strongest: dict[str, tuple[int, str, str]] = {}  # control: (rank, requirement id, why)
+Strongest = dict[str, tuple[int, str, str]]  # control: (required rank, requirement id, why)
+
+
+def _strongest(rubrics: RubricSet, facts: dict[str, float], by_level: bool, start: Strongest) -> Strongest:
+    """The strongest requirement on each control among those (by level, or not) that apply."""
+    strongest = dict(start)
     for requirement in rubrics.requirements:
-        if requirement.when.holds(facts):
+        if requirement.by_level is by_level and requirement.when.holds(facts):
             for control, rank in requirement.require:
                 if rank > strongest.get(control, (0, "", ""))[0]:
                     strongest[control] = (rank, requirement.id, requirement.why)
+    return strongest
+
+
+def _gaps(rubrics: RubricSet, strongest: Strongest, facts: dict[str, float], tier: str, level: int) -> tuple[Gap, ...]:
+    """The controls weaker than required, in the rubric's control order."""
     gaps: list[Gap] = []
     for criterion in rubrics.rubrics["governance"].criteria:
         if criterion.id not in strongest:
@@ -128,7 +136,7 @@ def gaps_at(rubrics: RubricSet, facts: dict[str, float], tier: str) -> tuple[Gap
                 why=why,
                 remedy=rubrics.remedies.get(criterion.id, ""),
                 requirement=requirement_id,
-                level=int(facts["level"]),
+                level=level,
             )
         )
     return tuple(gaps)
@@ -148,19 +156,17 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     target, target_reason = _target(rubrics, facts)
     facts.update(kind=float(KINDS.index(kind)), tier=float(TIERS.index(tier)), target_level=float(target))
 
+    # What applies at every level is found once; what depends on the level, level by level.
+    common = _strongest(rubrics, facts, False, {})
     by_level: dict[int, tuple[Gap, ...]] = {}
+    first: dict[tuple[str, object], Gap] = {}
     for level in range(1, target + 1):
-        by_level[level] = gaps_at(rubrics, {**facts, "level": float(level)}, tier)
+        at_level = {**facts, "level": float(level)}
+        by_level[level] = _gaps(rubrics, _strongest(rubrics, at_level, True, common), at_level, tier, level)
+        for gap in by_level[level]:
+            first.setdefault((gap.control, gap.required), gap)
     # Each gap as it first appears on the way up, so that its level and reason say where it starts.
-    gaps = tuple(
-        next(
-            earlier
-            for level in sorted(by_level)
-            for earlier in by_level[level]
-            if (earlier.control, earlier.required) == (gap.control, gap.required)
-        )
-        for gap in by_level[target]
-    )
+    gaps = tuple(first[gap.control, gap.required] for gap in by_level[target])
     clear = [level for level, found in by_level.items() if not any(g.severity == "blocking" for g in found)]
     start = max(clear, default=1)
     if any(gap.severity == "blocking" for gap in gaps):

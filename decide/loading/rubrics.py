@@ -415,13 +415,9 @@ class _Compiler:
                     )
                     continue
                 required.append((control, ranks[0]))
+            when = self.condition("controls", item["when"], vocab)
             requirements.append(
-                Requirement(
-                    item["id"],
-                    " ".join(item["why"].split()),
-                    self.condition("controls", item["when"], vocab),
-                    tuple(required),
-                )
+                Requirement(item["id"], " ".join(item["why"].split()), when, tuple(required), when.names("level"))
             )
         for control, _ in document["remedies"].items():
             if control not in governance:

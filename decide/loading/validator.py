@@ -15,7 +15,7 @@ import datetime
 import difflib
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from decide.errors import Problem
@@ -105,8 +105,24 @@ class SchemaValidator:
         self._root = schema
         self._root_name = root_name
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._compiled: dict[int, Predicate] = {}  # by id() of a schema within the root
+
+    def is_valid(self, document: Any, schema: Mapping[str, Any] | None = None) -> bool:
+        """A quick yes or no, from the schema compiled once into a predicate."""
+        schema = schema or self._root
+        predicate = self._compiled.get(id(schema))
+        if predicate is None:
+            predicate = self._compiled[id(schema)] = _Compiler(self._root, self._pattern).compile(schema)
+        return predicate(document)
 
     def problems(self, document: Any, path: str, schema: Mapping[str, Any] | None = None) -> list[Problem]:
+        """Every problem, located; most documents are valid, so the explaining walk runs only on a no."""
+        if self.is_valid(document, schema):
+            return []
+        return self.explain(document, path, schema)
+
+    def explain(self, document: Any, path: str, schema: Mapping[str, Any] | None = None) -> list[Problem]:
+        """The walk that finds and locates every problem."""
         start = document.start if isinstance(document, MarkedDict | MarkedList) else (1, 1)
         found = [
             Problem(path, mark[0], mark[1], message)
@@ -249,3 +265,118 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     return bool(a == b)
+
+
+Predicate = Callable[[Any], bool]
+
+
+class _Compiler:
+    """Compiles a schema (the same subset) into one yes/no predicate, for the common valid case.
+
+    It must agree with :class:`SchemaValidator` on every document; the test suite checks both
+    against each other and against ``jsonschema``."""
+
+    def __init__(self, root: Mapping[str, Any], pattern: Callable[[str], re.Pattern[str]]) -> None:
+        self.root = root
+        self.pattern = pattern
+        self.refs: dict[str, Predicate] = {}
+
+    def ref(self, target: str) -> Predicate:
+        if target not in self.refs:
+            compiled: list[Predicate] = []
+
+            def forward(value: Any) -> bool:  # late-bound, because references may recurse
+                return compiled[0](value)
+
+            self.refs[target] = forward
+            node: Any = self.root
+            for part in target.removeprefix("#/").split("/"):
+                node = node[part]
+            compiled.append(self.compile(node))
+        return self.refs[target]
+
+    def compile(self, schema: Mapping[str, Any]) -> Predicate:
+        if "$ref" in schema:
+            return self.ref(schema["$ref"])
+        checks: list[Predicate] = []
+        if "anyOf" in schema:
+            options = [self.compile(option) for option in schema["anyOf"]]
+            checks.append(lambda value: any(option(value) for option in options))
+        if "type" in schema:
+            names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
+            checks.append(lambda value: any(_is_type(value, name) for name in names))
+        if "const" in schema:
+            const = schema["const"]
+            checks.append(lambda value: same_value(value, const))
+        if "enum" in schema:
+            options_list = list(schema["enum"])
+            checks.append(lambda value: any(same_value(value, option) for option in options_list))
+        checks.append(lambda value: not (isinstance(value, float) and not math.isfinite(value)))
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None or high is not None:
+            checks.append(
+                lambda value: (
+                    not _is_type(value, "number") or ((low is None or value >= low) and (high is None or value <= high))
+                )
+            )
+        min_length, pattern = schema.get("minLength", 0), schema.get("pattern")
+        if min_length or pattern:
+            regex = self.pattern(pattern) if pattern else None
+            checks.append(
+                lambda value: (
+                    not isinstance(value, str)
+                    or (len(value) >= min_length and (regex is None or regex.search(value) is not None))
+                )
+            )
+        if {"properties", "patternProperties", "additionalProperties", "required"} & schema.keys():
+            checks.append(self._object(schema))
+        if {"items", "minItems", "uniqueItems"} & schema.keys():
+            checks.append(self._array(schema))
+        return lambda value: all(check(value) for check in checks)
+
+    def _object(self, schema: Mapping[str, Any]) -> Predicate:
+        properties = {name: self.compile(sub) for name, sub in schema.get("properties", {}).items()}
+        patterns = [(self.pattern(p), self.compile(sub)) for p, sub in schema.get("patternProperties", {}).items()]
+        additional = schema.get("additionalProperties", True)
+        extra: Predicate | None = self.compile(additional) if isinstance(additional, Mapping) else None
+        required = list(schema.get("required", ()))
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True
+            if any(name not in value for name in required):
+                return False
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return False
+                matched = False
+                known = properties.get(key)
+                if known is not None:
+                    matched = True
+                    if not known(item):
+                        return False
+                for regex, sub in patterns:
+                    if regex.search(key):
+                        matched = True
+                        if not sub(item):
+                            return False
+                if not matched and (additional is False or (extra is not None and not extra(item))):
+                    return False
+            return True
+
+        return check
+
+    def _array(self, schema: Mapping[str, Any]) -> Predicate:
+        items = self.compile(schema["items"]) if "items" in schema else None
+        min_items, unique = schema.get("minItems", 0), schema.get("uniqueItems", False)
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, list):
+                return True
+            if len(value) < min_items:
+                return False
+            if unique and any(same_value(a, b) for i, a in enumerate(value) for b in value[i + 1 :]):
+                return False
+            return items is None or all(items(item) for item in value)
+
+        return check

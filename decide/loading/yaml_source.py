@@ -17,7 +17,29 @@ from decide.errors import DecideError
 Mark = tuple[int, int]
 
 # The C loader parses several times faster; the pure-Python one is the fallback.
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _BaseLoader(_CLoader):  # type: ignore[valid-type,misc]
+    """Safe loading, remembering how plain scalars resolve.
+
+    Resolving a plain scalar's type (string, number, boolean, null...) runs a list of regular
+    expressions in Python for every scalar, and task files repeat the same few dozen values
+    ("none", "manual", "true"...) thousands of times across a portfolio.
+    """
+
+    _resolved: ClassVar[dict[str, str]] = {}
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> Any:
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 40:
+            tag = self._resolved.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._resolved) < 4096:
+                    self._resolved[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 

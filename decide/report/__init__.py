@@ -21,8 +21,9 @@ class ReportFormat(StrEnum):
 
 
 class RenderOptions(NamedTuple):
-    color: bool = False
-    width: int = 100
+    color: bool = False  # text: ANSI colours
+    width: int = 100  # text: columns
+    compact: bool = False  # json: no indentation (a batch writes thousands; same content)
 
 
 class Renderer(Protocol):

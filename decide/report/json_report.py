@@ -97,4 +97,6 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    if options.compact:  # the C encoder, several times faster than indenting
+        return json.dumps(report_dict(report), ensure_ascii=False, separators=(",", ":")) + "\n"
     return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
