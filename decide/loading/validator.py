@@ -303,15 +303,14 @@ class _Compiler:
             options = [self.compile(option) for option in schema["anyOf"]]
             checks.append(lambda value: any(option(value) for option in options))
         if "type" in schema:
-            names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
-            checks.append(lambda value: any(_is_type(value, name) for name in names))
+            checks.append(_type_check([schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])))
         if "const" in schema:
             const = schema["const"]
             checks.append(lambda value: same_value(value, const))
         if "enum" in schema:
-            options_list = list(schema["enum"])
-            checks.append(lambda value: any(same_value(value, option) for option in options_list))
-        checks.append(lambda value: not (isinstance(value, float) and not math.isfinite(value)))
+            checks.append(_enum_check(list(schema["enum"])))
+        if not {"type", "enum", "const"} & schema.keys() or {"number", "integer"} & set(_names(schema)):
+            checks.append(lambda value: not (isinstance(value, float) and not math.isfinite(value)))
         low, high = schema.get("minimum"), schema.get("maximum")
         if low is not None or high is not None:
             checks.append(
@@ -332,7 +331,7 @@ class _Compiler:
             checks.append(self._object(schema))
         if {"items", "minItems", "uniqueItems"} & schema.keys():
             checks.append(self._array(schema))
-        return lambda value: all(check(value) for check in checks)
+        return _all(checks)
 
     def _object(self, schema: Mapping[str, Any]) -> Predicate:
         properties = {name: self.compile(sub) for name, sub in schema.get("properties", {}).items()}
@@ -380,3 +379,40 @@ class _Compiler:
             return items is None or all(items(item) for item in value)
 
         return check
+
+
+def _names(schema: Mapping[str, Any]) -> list[str]:
+    types = schema.get("type", [])
+    return [types] if isinstance(types, str) else list(types)
+
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),),
+    "integer": (int,), "number": (int, float),
+}  # fmt: skip
+
+
+def _type_check(names: list[str]) -> Predicate:
+    accepted = tuple(python for name in names for python in _PYTHON_TYPES[name])
+    if "boolean" in names or not {"integer", "number"} & set(names):
+        return lambda value: isinstance(value, accepted)
+    return lambda value: isinstance(value, accepted) and not isinstance(value, bool)  # true is not 1
+
+
+def _enum_check(options: list[Any]) -> Predicate:
+    strings = frozenset(option for option in options if isinstance(option, str))
+    others = [option for option in options if not isinstance(option, str)]
+    return lambda value: value in strings if isinstance(value, str) else any(same_value(value, o) for o in others)
+
+
+def _all(checks: list[Predicate]) -> Predicate:
+    if len(checks) == 1:
+        return checks[0]
+
+    def every(value: Any) -> bool:
+        for check in checks:  # noqa: SIM110 - a loop, not a generator, on the hot path
+            if not check(value):
+                return False
+        return True
+
+    return every
