@@ -19,9 +19,9 @@ from decide.engine import evaluate
 from decide.errors import DecideError, Problem
 from decide.loading.task import TaskLoader
 from decide.model import RubricSet
-from decide.output import publish, write_atomic, write_temporary
+from decide.output import publish, write_temporary
 from decide.report import RenderOptions, ReportFormat, renderer
-from decide.report.portfolio import SUMMARY_FILES, SUMMARY_RENDERERS, InvalidFile, Portfolio, TaskRow
+from decide.report.portfolio import SUMMARY_FILES, PortfolioWriter, TaskRow, Totals
 
 REPORT_SUFFIX = {ReportFormat.JSON: ".json", ReportFormat.MARKDOWN: ".md", ReportFormat.TEXT: ".txt"}
 # Below this many files a pool costs more than it saves.
@@ -41,11 +41,6 @@ class Outcome(NamedTuple):
 class Progress(NamedTuple):
     done: int
     total: int
-
-
-class BatchResult(NamedTuple):
-    portfolio: Portfolio
-    out_dir: Path
 
 
 class _Worker:
@@ -121,59 +116,50 @@ def run_batch(
     jobs: int = 1,
     on_problem: Callable[[Problem], None] = lambda problem: None,
     on_progress: Callable[[Progress], None] = lambda progress: None,
-) -> BatchResult:
+) -> Totals:
     """Evaluate every file, write its report into ``out_dir``, then the summary files.
 
     Invalid files never stop the batch: their problems go to ``on_problem`` as they are found
     and into the summary. On KeyboardInterrupt, the reports already in place stay (each is
-    complete), every temporary file is removed, no summary is written, and the interrupt goes on.
+    complete), every temporary and spool file is removed, no summary is written, and the
+    interrupt goes on.
     """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DecideError.at(str(out_dir), f"cannot create the output folder: {error.strerror or error}") from None
     run_id = str(os.getpid())
-    rows: list[TaskRow] = []
-    invalid: list[InvalidFile] = []
-    first_source: dict[str, str] = {}
+    first_source: dict[str, str] = {}  # id → the file that has it, to name both in a duplicate
+    identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
     outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
     try:
-        for done, outcome in enumerate(outcomes, start=1):
-            problems = list(outcome.problems)
-            row = outcome.row
-            if row is not None and outcome.temporary is not None:
-                temporary = Path(outcome.temporary)
-                if row.id in first_source:
-                    problems.append(
-                        Problem(
-                            row.source,
-                            message=f"duplicate id {row.id!r}: "
-                            f"{first_source[row.id]} has it too; give each task its own id",
-                        )
-                    )
-                elif row.id in RESERVED_IDS:
-                    problems.append(
-                        Problem(
-                            row.source,
-                            message=f"the id {row.id!r} is reserved for the portfolio summary; choose another",
-                        )
-                    )
+        with PortfolioWriter(out_dir, run_id, identity) as summary:
+            for done, outcome in enumerate(outcomes, start=1):
+                problems = list(outcome.problems)
+                row = outcome.row
+                if row is not None and outcome.temporary is not None:
+                    problems += _id_problems(row, first_source)
+                    if problems:
+                        Path(outcome.temporary).unlink(missing_ok=True)
+                    else:
+                        publish(Path(outcome.temporary), out_dir / row.report)
+                        first_source[row.id] = row.source
+                        summary.add(row)
                 if problems:
-                    temporary.unlink(missing_ok=True)
-                else:
-                    publish(temporary, out_dir / row.report)
-                    first_source[row.id] = row.source
-                    rows.append(row)
-            if problems:
-                invalid.append(InvalidFile(str(files[outcome.position]), tuple(str(p) for p in problems)))
-                for problem in problems:
-                    on_problem(problem)
-            on_progress(Progress(done, len(files)))
+                    summary.add_invalid(str(files[outcome.position]), [str(p) for p in problems])
+                    for problem in problems:
+                        on_problem(problem)
+                on_progress(Progress(done, len(files)))
+            return summary.finish()
     finally:
         outcomes.close()  # stops the workers before their temporary files are swept up
         remove_temporaries(out_dir, run_id)
-    identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
-    portfolio = Portfolio.of(identity, rows, invalid)
-    for name, render in SUMMARY_RENDERERS.items():
-        write_atomic(out_dir / name, render(portfolio))
-    return BatchResult(portfolio, out_dir)
+
+
+def _id_problems(row: TaskRow, first_source: dict[str, str]) -> list[Problem]:
+    if row.id in first_source:
+        message = f"duplicate id {row.id!r}: {first_source[row.id]} has it too; give each task its own id"
+        return [Problem(row.source, message=message)]
+    if row.id in RESERVED_IDS:
+        return [Problem(row.source, message=f"the id {row.id!r} is reserved for the portfolio summary; choose another")]
+    return []

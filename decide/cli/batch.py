@@ -94,7 +94,7 @@ def batch(
         files = collect_task_files(paths)
         with ProgressDisplay(len(files)) as display:
             try:
-                result = run_batch(
+                totals = run_batch(
                     files, rubric_set, out_dir, fmt=fmt, jobs=jobs or os.cpu_count() or 1,
                     on_problem=display.problem, on_progress=display.advance,
                 )  # fmt: skip
@@ -103,12 +103,11 @@ def batch(
                 print(f"decide: interrupted after {display.done} of {len(files)} tasks; the reports written are "
                       "complete, no summary was written", file=sys.stderr)  # fmt: skip
                 raise
-        portfolio = result.portfolio
-        counts = portfolio.counts["readiness"]
+        counts = totals.counts["readiness"]
         emit(
-            f"{len(portfolio.rows)} tasks evaluated ({counts['ready']} ready, {counts['conditional']} conditional, "
-            f"{counts['not-ready']} not ready), {len(portfolio.invalid)} invalid: {out_dir}/summary.md\n",
+            f"{totals.evaluated} tasks evaluated ({counts['ready']} ready, {counts['conditional']} conditional, "
+            f"{counts['not-ready']} not ready), {totals.invalid} invalid: {out_dir / 'summary.md'}\n",
             None,
         )
-        if portfolio.invalid:
-            raise DecideError(Problem("decide", message=f"{len(portfolio.invalid)} invalid task files"), EXIT_INPUT)
+        if totals.invalid:
+            raise DecideError(Problem("decide", message=f"{totals.invalid} invalid task files"), EXIT_INPUT)

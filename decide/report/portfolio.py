@@ -1,7 +1,10 @@
-"""The portfolio summary of a batch: one model, rendered as Markdown, JSON and CSV.
+"""The portfolio summary of a batch, as Markdown, JSON and CSV, written as the tasks stream in.
 
-A batch keeps one small :class:`TaskRow` per task (never the reports themselves), and the
-summary is computed from the rows once, here; the renderers only lay it out.
+A batch never holds its tasks: each :class:`TaskRow` is counted into :class:`Totals` and its
+lines are appended to spool files in the output folder, one per part of a summary that lists
+every task. :meth:`PortfolioWriter.finish` then writes each summary (its header from the totals,
+its lists copied from the spools) through a temporary file and a rename. Memory stays flat in
+the number of tasks.
 """
 
 from __future__ import annotations
@@ -9,16 +12,37 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import IO, Any, NamedTuple
 
 from decide import __version__
 from decide.model import KINDS, READINESS, TIERS, Report
+from decide.output import publish, write_temporary
 from decide.report.markdown import code, escape, table
 
 SUMMARY_FORMAT_VERSION = 1
 SUMMARY_FILES = ("summary.md", "summary.json", "summary.csv")
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "source",
+    "status",
+    "kind",
+    "readiness",
+    "tier",
+    "risk_score",
+    "start_level",
+    "target_level",
+    "blocking_gaps",
+    "advisory_gaps",
+    "report",
+    "problem",
+)
+# The parts of the summaries that list every task or file, each spooled to its own file.
+_SPOOLS = ("md-not-ready", "md-tasks", "md-invalid", "json-not-ready", "json-tasks", "json-invalid", "csv")
 
 
 class TaskRow(NamedTuple):
@@ -56,11 +80,6 @@ class TaskRow(NamedTuple):
         )
 
 
-class InvalidFile(NamedTuple):
-    source: str
-    problems: tuple[str, ...]  # each FILE:LINE:COL: message
-
-
 class MissingControl(NamedTuple):
     control: str
     tasks: int
@@ -68,76 +87,36 @@ class MissingControl(NamedTuple):
     advisory: int
 
 
-class Portfolio(NamedTuple):
-    rubrics: dict[str, str]  # name, version, sha256
-    rows: Sequence[TaskRow]
-    invalid: Sequence[InvalidFile]
-    counts: dict[str, dict[str, int]]  # kind / readiness / tier → value → tasks
-    missing: tuple[MissingControl, ...]  # most often missing first
+class Totals:
+    """The counts a summary leads with, kept as the tasks arrive."""
 
-    @classmethod
-    def of(cls, rubrics: dict[str, str], rows: Sequence[TaskRow], invalid: Sequence[InvalidFile]) -> Portfolio:
-        counts = {
-            "kind": {name: 0 for name in KINDS},
-            "readiness": {name: 0 for name in reversed(READINESS)},
-            "tier": {name: 0 for name in TIERS},
+    def __init__(self) -> None:
+        self.evaluated = 0
+        self.invalid = 0
+        self.counts: dict[str, dict[str, int]] = {
+            "kind": dict.fromkeys(KINDS, 0),
+            "readiness": dict.fromkeys(reversed(READINESS), 0),
+            "tier": dict.fromkeys(TIERS, 0),
         }
-        blocking: Counter[str] = Counter()
-        advisory: Counter[str] = Counter()
-        for row in rows:
-            counts["kind"][row.kind] += 1
-            counts["readiness"][row.readiness] += 1
-            counts["tier"][row.tier] += 1
-            blocking.update(row.blocking)
-            advisory.update(row.advisory)
-        missing = sorted(
-            (MissingControl(c, blocking[c] + advisory[c], blocking[c], advisory[c]) for c in blocking | advisory),
-            key=lambda m: (-m.tasks, -m.blocking, m.control),
-        )
-        return cls(rubrics, rows, invalid, counts, tuple(missing))
+        self.blocking: Counter[str] = Counter()
+        self.advisory: Counter[str] = Counter()
+
+    def add(self, row: TaskRow) -> None:
+        self.evaluated += 1
+        self.counts["kind"][row.kind] += 1
+        self.counts["readiness"][row.readiness] += 1
+        self.counts["tier"][row.tier] += 1
+        self.blocking.update(row.blocking)
+        self.advisory.update(row.advisory)
 
     @property
-    def not_ready(self) -> list[TaskRow]:
-        return [row for row in self.rows if row.readiness == "not-ready"]
-
-
-def as_json(portfolio: Portfolio) -> str:
-    document: dict[str, Any] = {
-        "version": SUMMARY_FORMAT_VERSION,
-        "generator": {"name": "decide", "version": __version__},
-        "rubrics": portfolio.rubrics,
-        "totals": {
-            "files": len(portfolio.rows) + len(portfolio.invalid),
-            "evaluated": len(portfolio.rows),
-            "invalid": len(portfolio.invalid),
-        },
-        "counts": portfolio.counts,
-        "missing_controls": [m._asdict() for m in portfolio.missing],
-        "not_ready": [row.id for row in portfolio.not_ready],
-        "tasks": [
-            {**row._asdict(), "blocking": list(row.blocking), "advisory": list(row.advisory)} for row in portfolio.rows
-        ],
-        "invalid": [{"source": f.source, "problems": list(f.problems)} for f in portfolio.invalid],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-CSV_COLUMNS = (
-    "id",
-    "title",
-    "source",
-    "status",
-    "kind",
-    "readiness",
-    "tier",
-    "risk_score",
-    "start_level",
-    "target_level",
-    "blocking_gaps",
-    "advisory_gaps",
-    "report",
-    "problem",
-)
+    def missing(self) -> list[MissingControl]:
+        """Controls with gaps, the most often missing first."""
+        controls = self.blocking | self.advisory
+        rows = [
+            MissingControl(c, self.blocking[c] + self.advisory[c], self.blocking[c], self.advisory[c]) for c in controls
+        ]
+        return sorted(rows, key=lambda m: (-m.tasks, -m.blocking, m.control))
 
 
 def _cell(text: str) -> str:
@@ -145,102 +124,186 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def as_csv(portfolio: Portfolio) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in portfolio.rows:
-        writer.writerow(
-            [
-                row.id,
-                row.title,
-                row.source,
-                "evaluated",
-                row.kind,
-                row.readiness,
-                row.tier,
-                row.risk_score,
-                row.start_level,
-                row.target_level,
-                " ".join(row.blocking),
-                " ".join(row.advisory),
-                row.report,
-                "",
-            ]
+def _json_item(value: Any) -> str:
+    """One array item as ``json.dumps(document, indent=2)`` lays it out two levels deep."""
+    return "    " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+
+
+class PortfolioWriter:
+    """Streams the summaries of one batch into ``out_dir``."""
+
+    def __init__(self, out_dir: Path, run_id: str, rubrics: dict[str, str]) -> None:
+        self.out_dir = out_dir
+        self.rubrics = rubrics
+        self.totals = Totals()
+        self._paths = {name: out_dir / f".decide-{run_id}-{name}.spool" for name in _SPOOLS}
+        self._spools: dict[str, IO[str]] = {}
+        self._items: Counter[str] = Counter()  # entries written to each spool
+        self._run_id = run_id
+        self._csv = io.StringIO()
+        self._csv_writer = csv.writer(self._csv, lineterminator="\n")
+
+    def __enter__(self) -> PortfolioWriter:
+        for name, path in self._paths.items():
+            self._spools[name] = path.open("w", encoding="utf-8", newline="\n")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for spool in self._spools.values():
+            spool.close()
+        for path in self._paths.values():
+            path.unlink(missing_ok=True)
+
+    def _write(self, name: str, text: str) -> None:
+        self._spools[name].write(text)
+        self._items[name] += 1
+
+    def _csv_line(self, cells: list[object]) -> str:
+        self._csv.seek(0)
+        self._csv.truncate()
+        self._csv_writer.writerow(cells)
+        return self._csv.getvalue()
+
+    def _item(self, name: str, value: Any) -> None:
+        self._write(name, (",\n" if self._items[name] else "") + _json_item(value))
+
+    def add(self, row: TaskRow) -> None:
+        self.totals.add(row)
+        link = f"[{escape(row.title)}]({row.report})"
+        self._write(
+            "md-tasks",
+            f"| {link} | {row.kind} | {row.readiness} | {row.tier} | "
+            f"{row.start_level} → {row.target_level} | {len(row.blocking)} |\n",
         )
-    for invalid in portfolio.invalid:
-        writer.writerow(["", "", _cell(invalid.source), "invalid", *[""] * 9, _cell(" | ".join(invalid.problems))])
-    return buffer.getvalue()
+        self._item("json-tasks", {**row._asdict(), "blocking": list(row.blocking), "advisory": list(row.advisory)})
+        if row.readiness == "not-ready":
+            blocking = ", ".join(code(control) for control in row.blocking)
+            self._write("md-not-ready", f"- {link} ({code(row.id)}, {row.tier} risk): blocking {blocking}\n")
+            self._item("json-not-ready", row.id)
+        self._write(
+            "csv",
+            self._csv_line(
+                [
+                    _cell(row.id),
+                    _cell(row.title),
+                    _cell(row.source),
+                    "evaluated",
+                    row.kind,
+                    row.readiness,
+                    row.tier,
+                    row.risk_score,
+                    row.start_level,
+                    row.target_level,
+                    " ".join(row.blocking),
+                    " ".join(row.advisory),
+                    row.report,
+                    "",
+                ]
+            ),
+        )
+
+    def add_invalid(self, source: str, problems: list[str]) -> None:
+        self.totals.invalid += 1
+        self._write("md-invalid", "".join(f"- {escape(problem)}\n" for problem in problems))
+        self._item("json-invalid", {"source": source, "problems": problems})
+        self._write("csv", self._csv_line(["", "", _cell(source), "invalid", *[""] * 9, _cell(" | ".join(problems))]))
+
+    def finish(self) -> Totals:
+        """Write the three summaries, each whole or not at all."""
+        for spool in self._spools.values():
+            spool.flush()
+        self._publish("summary.md", self._markdown_parts())
+        self._publish("summary.json", self._json_parts())
+        self._publish("summary.csv", [self._csv_line(list(CSV_COLUMNS)), self._paths["csv"]])
+        return self.totals
+
+    def _publish(self, name: str, parts: list[str | Path]) -> None:
+        """Write text and spooled files, in order, to a temporary file, then rename it into place."""
+        final = self.out_dir / name
+        temporary = self.out_dir / f".decide-{self._run_id}-{name}.tmp"
+        write_temporary(temporary, "", durable=False, shown_as=final)
+        with temporary.open("a", encoding="utf-8", newline="\n") as out:
+            for part in parts:
+                if isinstance(part, Path):
+                    with part.open(encoding="utf-8") as spooled:
+                        shutil.copyfileobj(spooled, out)
+                else:
+                    out.write(part)
+            out.flush()
+            os.fsync(out.fileno())
+        publish(temporary, final)
+
+    def _has(self, name: str) -> bool:
+        return self._items[name] > 0
+
+    def _markdown_parts(self) -> list[str | Path]:
+        totals, counts, rubrics = self.totals, self.totals.counts, self.rubrics
+        invalid = f", {totals.invalid} invalid file{'s' if totals.invalid != 1 else ''}" if totals.invalid else ""
+        columns = zip([*KINDS, ""], [*reversed(READINESS), ""], TIERS, strict=True)
+        head = [
+            "# Portfolio summary",
+            "",
+            f"{totals.evaluated} tasks evaluated{invalid}, against the rubric set {escape(rubrics['name'])} "
+            f"{escape(rubrics['version'])}.",
+            "",
+            *table(
+                ["Kind", "Tasks", "", "Readiness", "Tasks", "", "Risk tier", "Tasks"],
+                [
+                    [*_count(counts["kind"], k), "", *_count(counts["readiness"], r), "", *_count(counts["tier"], t)]
+                    for k, r, t in columns
+                ],
+            ),
+            "",
+            "## Controls most often missing",
+            "",
+        ]
+        missing = totals.missing
+        if missing:
+            head += table(
+                ["Control", "Tasks", "Blocking", "Advisory"],
+                [[code(m.control), str(m.tasks), str(m.blocking), str(m.advisory)] for m in missing],
+            )
+        else:
+            head.append("None: every task has the controls it requires.")
+        head += ["", "## Not ready", "", ""]
+        parts: list[str | Path] = ["\n".join(head)]
+        parts.append(self._paths["md-not-ready"] if self._has("md-not-ready") else "None.\n")
+        parts.append(
+            "\n## Every task\n\n"
+            + "\n".join(table(["Task", "Kind", "Readiness", "Tier", "Levels", "Blocking gaps"], []))
+            + "\n"
+        )
+        parts.append(self._paths["md-tasks"])
+        if self._has("md-invalid"):
+            parts += ["\n## Invalid files\n\n", self._paths["md-invalid"]]
+        parts.append(f"\n---\n\ndecide {__version__}, rubric set sha256 `{rubrics['sha256'][:12]}`.\n")
+        return parts
+
+    def _json_parts(self) -> list[str | Path]:
+        totals = self.totals
+        head = {
+            "version": SUMMARY_FORMAT_VERSION,
+            "generator": {"name": "decide", "version": __version__},
+            "rubrics": self.rubrics,
+            "totals": {
+                "files": totals.evaluated + totals.invalid,
+                "evaluated": totals.evaluated,
+                "invalid": totals.invalid,
+            },
+            "counts": totals.counts,
+            "missing_controls": [m._asdict() for m in totals.missing],
+        }
+        # The head without its closing brace, then each listing array, laid out as json.dumps would.
+        parts: list[str | Path] = [json.dumps(head, indent=2, ensure_ascii=False)[:-2]]
+        for key, spool in (("not_ready", "json-not-ready"), ("tasks", "json-tasks"), ("invalid", "json-invalid")):
+            if self._has(spool):
+                parts += [f',\n  "{key}": [\n', self._paths[spool], "\n  ]"]
+            else:
+                parts.append(f',\n  "{key}": []')
+        parts.append("\n}\n")
+        return parts
 
 
 def _count(counts: dict[str, int], name: str) -> tuple[str, str]:
     """A name and its count as two table cells; blank cells pad a shorter column."""
     return (name, str(counts[name])) if name else ("", "")
-
-
-def as_markdown(portfolio: Portfolio) -> str:
-    rows, invalid = portfolio.rows, portfolio.invalid
-    counts = portfolio.counts
-    rubrics = portfolio.rubrics
-    lines = [
-        "# Portfolio summary",
-        "",
-        f"{len(rows)} tasks evaluated"
-        + (f", {len(invalid)} invalid file{'s' if len(invalid) != 1 else ''}" if invalid else "")
-        + f", against the rubric set {escape(rubrics['name'])} {escape(rubrics['version'])}.",
-        "",
-        *table(
-            ["Kind", "Tasks", "", "Readiness", "Tasks", "", "Risk tier", "Tasks"],
-            [
-                [
-                    *_count(counts["kind"], kind),
-                    "",
-                    *_count(counts["readiness"], readiness),
-                    "",
-                    *_count(counts["tier"], tier),
-                ]
-                for kind, readiness, tier in zip([*KINDS, ""], [*reversed(READINESS), ""], TIERS, strict=True)
-            ],
-        ),
-        "",
-    ]
-    lines += ["## Controls most often missing", ""]
-    if portfolio.missing:
-        lines += table(
-            ["Control", "Tasks", "Blocking", "Advisory"],
-            [[code(m.control), str(m.tasks), str(m.blocking), str(m.advisory)] for m in portfolio.missing],
-        )
-    else:
-        lines.append("None: every task has the controls it requires.")
-    lines += ["", "## Not ready", ""]
-    if portfolio.not_ready:
-        lines += [
-            f"- [{escape(row.title)}]({row.report}) ({code(row.id)}, {row.tier} risk): blocking "
-            + ", ".join(code(control) for control in row.blocking)
-            for row in portfolio.not_ready
-        ]
-    else:
-        lines.append("None.")
-    lines += ["", "## Every task", ""]
-    lines += table(
-        ["Task", "Kind", "Readiness", "Tier", "Levels", "Blocking gaps"],
-        [
-            [
-                f"[{escape(row.title)}]({row.report})",
-                row.kind,
-                row.readiness,
-                row.tier,
-                f"{row.start_level} → {row.target_level}",
-                str(len(row.blocking)),
-            ]
-            for row in rows
-        ],
-    )
-    if invalid:
-        lines += ["", "## Invalid files", ""]
-        lines += [f"- {escape(problem)}" for f in invalid for problem in f.problems]
-    lines += ["", "---", "", f"decide {__version__}, rubric set sha256 `{rubrics['sha256'][:12]}`."]
-    return "\n".join(lines) + "\n"
-
-
-SUMMARY_RENDERERS = {"summary.md": as_markdown, "summary.json": as_json, "summary.csv": as_csv}
