@@ -129,7 +129,7 @@ def run_batch(
     except OSError as error:
         raise DecideError.at(str(out_dir), f"cannot create the output folder: {error.strerror or error}") from None
     run_id = str(os.getpid())
-    first_source: dict[str, str] = {}  # id → the file that has it, to name both in a duplicate
+    first_seen: dict[str, int] = {}  # id → the position of the file that has it, to name both in a duplicate
     identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
     outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
     try:
@@ -138,12 +138,12 @@ def run_batch(
                 problems = list(outcome.problems)
                 row = outcome.row
                 if row is not None and outcome.temporary is not None:
-                    problems += _id_problems(row, first_source)
+                    problems += _id_problems(row, first_seen, files)
                     if problems:
                         Path(outcome.temporary).unlink(missing_ok=True)
                     else:
                         publish(Path(outcome.temporary), out_dir / row.report)
-                        first_source[row.id] = row.source
+                        first_seen[row.id] = outcome.position
                         summary.add(row)
                 if problems:
                     summary.add_invalid(str(files[outcome.position]), [str(p) for p in problems])
@@ -156,9 +156,9 @@ def run_batch(
         remove_temporaries(out_dir, run_id)
 
 
-def _id_problems(row: TaskRow, first_source: dict[str, str]) -> list[Problem]:
-    if row.id in first_source:
-        message = f"duplicate id {row.id!r}: {first_source[row.id]} has it too; give each task its own id"
+def _id_problems(row: TaskRow, first_seen: dict[str, int], files: Sequence[Path]) -> list[Problem]:
+    if row.id in first_seen:
+        message = f"duplicate id {row.id!r}: {files[first_seen[row.id]]} has it too; give each task its own id"
         return [Problem(row.source, message=message)]
     if row.id in RESERVED_IDS:
         return [Problem(row.source, message=f"the id {row.id!r} is reserved for the portfolio summary; choose another")]

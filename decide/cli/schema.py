@@ -16,12 +16,13 @@ class SchemaName(StrEnum):
     TASK = "task"
     REPORT = "report"
     RUBRIC = "rubric"
+    SUMMARY = "summary"
 
 
 def schema(
     which: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.TASK, rubrics: RubricsOption = None
 ) -> None:
-    """Print the JSON Schema of task files (from the rubrics), reports or rubric sets."""
+    """Print the JSON Schema of task files (from the rubrics), reports, rubric sets or batch summaries."""
     import json
 
     from decide.loading.schemas import packaged_schema

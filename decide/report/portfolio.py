@@ -204,7 +204,7 @@ class PortfolioWriter:
 
     def add_invalid(self, source: str, problems: list[str]) -> None:
         self.totals.invalid += 1
-        self._write("md-invalid", "".join(f"- {escape(problem)}\n" for problem in problems))
+        self._write("md-invalid", "".join(f"- {code(problem)}\n" for problem in problems))
         self._item("json-invalid", {"source": source, "problems": problems})
         self._write("csv", self._csv_line(["", "", _cell(source), "invalid", *[""] * 9, _cell(" | ".join(problems))]))
 
