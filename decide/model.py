@@ -159,7 +159,7 @@ class TextRule(NamedTuple):
     """A text template that applies when its condition holds."""
 
     when: Condition
-    text: str
+    text: str  # a str.format string whose fields are known variables
 
 
 class Level(NamedTuple):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Iterable, Mapping
 
 from decide.loading.rubrics import METRIC_FACTS
@@ -35,7 +34,7 @@ def _rate_variables(name: str, rate: Rate | None) -> dict[str, str]:
 
 
 def _texts(rules: Iterable[TextRule], facts: Mapping[str, float], variables: Mapping[str, str]) -> list[str]:
-    return [string.Template(rule.text).substitute(variables) for rule in rules if rule.when.holds(facts)]
+    return [rule.text.format_map(variables) for rule in rules if rule.when.holds(facts)]
 
 
 def _gap_list(gaps: Iterable[Gap]) -> str:

@@ -305,7 +305,7 @@ class _Compiler:
         unknown = sorted(set(template.get_identifiers()) - allowed)
         if unknown:
             self.problem(stem, mark, f"text: unknown variable ${unknown[0]} (known: {', '.join(sorted(allowed))})")
-        return " ".join(text.split())
+        return _format_string(" ".join(text.split()))
 
     def text_rules(
         self, stem: str, items: MarkedList, vocab: Mapping[str, _Field], variables: Iterable[str]
@@ -482,3 +482,19 @@ def _upward_closed(clause: Clause, spec: _Field) -> bool:
     if spec.values is None:
         return False
     return set(range(int(min(clause.ranks)), len(spec.values))) <= clause.ranks
+
+
+def _format_string(text: str) -> str:
+    """A checked $template as a str.format string, which fills in several times faster.
+
+    Only names the template itself holds, already checked against the known variables, end up
+    between braces; every other brace is doubled, so the result is literal text and fields."""
+    parts: list[str] = []
+    position = 0
+    for match in string.Template.pattern.finditer(text):
+        parts.append(text[position : match.start()].replace("{", "{{").replace("}", "}}"))
+        name = match.group("named") or match.group("braced")
+        parts.append("{" + name + "}" if name else "$")
+        position = match.end()
+    parts.append(text[position:].replace("{", "{{").replace("}", "}}"))
+    return "".join(parts)

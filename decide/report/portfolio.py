@@ -125,8 +125,21 @@ def _cell(text: str) -> str:
 
 
 def _json_item(value: Any) -> str:
-    """One array item as ``json.dumps(document, indent=2)`` lays it out two levels deep."""
-    return "    " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+    """One array item as ``json.dumps(document, indent=2)`` lays it out two levels deep.
+
+    Items are flat: scalars, or mappings of scalars and lists of scalars. They are laid out here
+    rather than by the pure-Python indenting encoder, which would cost more than a task's report."""
+    if not isinstance(value, dict):
+        return "    " + json.dumps(value, ensure_ascii=False)
+    lines = []
+    for key, item in value.items():
+        if isinstance(item, list):
+            inner = ",\n".join("        " + json.dumps(element, ensure_ascii=False) for element in item)
+            item_text = "[\n" + inner + "\n      ]" if item else "[]"
+        else:
+            item_text = json.dumps(item, ensure_ascii=False)
+        lines.append(f"      {json.dumps(key, ensure_ascii=False)}: {item_text}")
+    return "    {\n" + ",\n".join(lines) + "\n    }"
 
 
 class PortfolioWriter:
