@@ -96,13 +96,14 @@ def measure(command: list[str]) -> tuple[float, int]:
     return float(wall), int(peak_kib)
 
 
-def bench(count: int, rounds: int, jobs: int | None) -> dict[str, Any]:
+def bench(count: int, rounds: int, jobs: int | None, out_root: str | None = None) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="decide-batch-bench-"))
+    out = Path(tempfile.mkdtemp(prefix="decide-batch-out-", dir=out_root)) / "out"
     try:
         tasks = work / "tasks"
         generate(tasks, count)
         floor_command = [sys.executable, "-c", FLOOR, str(tasks)]
-        subject = [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(work / "out")]
+        subject = [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(out)]
         if jobs:
             subject += ["--jobs", str(jobs)]
         floors: list[float] = []
@@ -111,7 +112,7 @@ def bench(count: int, rounds: int, jobs: int | None) -> dict[str, Any]:
         measure(floor_command)  # warm the page cache
         for _ in range(rounds):
             floors.append(measure(floor_command)[0])
-            shutil.rmtree(work / "out", ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
             wall, peak = measure(subject)
             subjects.append(wall)
             peaks.append(peak)
@@ -127,6 +128,7 @@ def bench(count: int, rounds: int, jobs: int | None) -> dict[str, Any]:
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(out.parent, ignore_errors=True)
 
 
 def main() -> None:
@@ -135,8 +137,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to decide batch (default: its own)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--out-root", default=None, help="make the output folder here (e.g. /dev/shm), to tell "
+                        "the file system's cost from decide's")
     arguments = parser.parse_args()
-    results = [bench(count, arguments.rounds, arguments.jobs) for count in arguments.sizes]
+    results = [bench(count, arguments.rounds, arguments.jobs, arguments.out_root) for count in arguments.sizes]
     if arguments.json:
         print(json.dumps(results, indent=2))
         return
