@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from decide import __version__
+from decide.cli.ask import ask
 from decide.cli.batch import batch
 from decide.cli.evaluate import evaluate
 from decide.cli.rubrics import rubrics_app
@@ -45,6 +46,7 @@ def root(
 
 app.command("evaluate")(evaluate)
 app.command("batch")(batch)
+app.command("ask")(ask)
 app.command("validate")(validate)
 app.command("schema")(schema)
 app.add_typer(rubrics_app, name="rubrics")

@@ -1,0 +1,191 @@
+"""`decide ask` driven through a real pseudo-terminal, keystroke by keystroke, as a person would."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from decide.engine import evaluate
+from decide.loading.rubrics import load_rubrics
+from decide.loading.task import TaskLoader
+from decide.questionnaire import Question, questions
+from tests.conftest import ROOT
+
+DOWN, UP, ENTER = "\x1b[B", "\x1b[A", "\r"
+RUBRICS = load_rubrics()
+QUESTIONS = questions(RUBRICS)
+
+
+class Person:
+    """Answers the questionnaire in a pseudo-terminal."""
+
+    def __init__(self, *args: str, cwd: Path) -> None:
+        self.child = pexpect.spawn(
+            sys.executable, ["-m", "decide", "ask", *args], cwd=str(cwd), encoding="utf-8", timeout=15,
+            dimensions=(50, 160),
+            # A pseudo-terminal never answers prompt_toolkit's cursor-position request: don't make it wait.
+            env={**os.environ, "TERM": "xterm", "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"},
+        )  # fmt: skip
+
+    def reaches(self, question: Question) -> None:
+        self.child.expect(re.escape(question.text[:40]))
+        self.child.expect(re.escape(f"{question.section} {question.position}/{question.of}"))
+
+    def pick(self, downs: int = 0) -> None:
+        self.child.send(DOWN * downs + ENTER)
+
+    def pick_last(self) -> None:
+        self.child.send(UP + ENTER)  # the list wraps around: up from the top is the last choice
+
+    def type(self, text: str) -> None:
+        self.child.send(text + ENTER)
+
+    def answer(self, question: Question, plan: dict[str, object]) -> None:
+        """Answer by the plan: an option index, text to type, or the first option / nothing."""
+        self.reaches(question)
+        planned = plan.get(question.key)
+        if question.choices:
+            self.pick(planned if isinstance(planned, int) else 0)
+        else:
+            # A --from default is already in the field: Enter keeps it, typed text replaces it.
+            self.type("" if planned is None else "\x15" + str(planned))  # Ctrl-U clears the line first
+
+    def finish(self) -> int:
+        self.child.expect(pexpect.EOF, timeout=30)
+        self.child.close()
+        return int(self.child.exitstatus if self.child.exitstatus is not None else -1)
+
+
+LOW_RISK = {
+    "title": "Invoice matching", "objective": "Match supplier invoices to purchase orders.", "owner": "",
+    "scope.systems": "1", "scope.volume_per_day": "10", "data_access.regulations": "none",
+    "governance.owner": "Finance operations",
+}  # fmt: skip
+
+
+def test_answer_everything_go_back_change_on_summary_and_save(tmp_path: Path) -> None:
+    person = Person("-o", "invoice.yaml", cwd=tmp_path)
+    for number, question in enumerate(QUESTIONS):
+        if question.key == "autonomy.planning":
+            person.reaches(question)
+            person.pick_last()  # ← Back, to the first autonomy question
+            person.answer(QUESTIONS[number - 1], LOW_RISK)
+        person.answer(question, LOW_RISK)
+    # The summary: change governance.limits from none to policy, the one control this task lacks.
+    person.child.expect("pick one to change it")
+    limits = next(n for n, q in enumerate(QUESTIONS) if q.key == "governance.limits")
+    person.pick(limits + 1)
+    person.reaches(QUESTIONS[limits])
+    person.pick(1)  # policy
+    person.child.expect("pick one to change it")
+    person.pick(0)  # save
+    person.child.expect("Saved invoice.yaml")
+    person.child.expect("Governance gaps")
+    assert person.finish() == 0
+
+    text = (tmp_path / "invoice.yaml").read_text(encoding="utf-8")
+    assert "  # What starts each run of the work?\n  initiation: \"user\"" in text
+    assert 'limits: "policy"' in text and "regulations: []" in text
+    task = TaskLoader(RUBRICS).load(tmp_path / "invoice.yaml")
+    report = evaluate(task, RUBRICS)
+    assert (report.assessment.kind, report.assessment.tier, report.assessment.readiness) == ("assistant", "low", "ready")
+    assert task.title == "Invoice matching" and task.answers["governance.owner"] == "Finance operations"
+
+
+def test_interrupt_halfway_then_resume_from_the_draft(tmp_path: Path) -> None:
+    person = Person("-o", "triage.yaml", cwd=tmp_path)
+    plan = {"title": "Ticket triage", "objective": "Route tickets.", "owner": "IT", "autonomy.initiation": 2}
+    for question in QUESTIONS[:4]:
+        person.answer(question, plan)
+    person.reaches(QUESTIONS[4])
+    person.child.sendcontrol("c")
+    person.child.expect("saved in triage.draft.yaml")
+    assert person.finish() == 130
+    draft = (tmp_path / "triage.draft.yaml").read_text(encoding="utf-8")
+    assert 'title: "Ticket triage"' in draft and 'initiation: "event"' in draft
+    assert not (tmp_path / "triage.yaml").exists()
+
+    resumed = Person("--from", "triage.draft.yaml", "-o", "triage.yaml", cwd=tmp_path)
+    for question in QUESTIONS:  # the draft's answers are the defaults: Enter keeps them
+        if question.key == "autonomy.initiation":
+            resumed.reaches(question)
+            resumed.pick(0)  # the default is highlighted: Enter keeps "event"
+            continue
+        resumed.answer(question, {**LOW_RISK, "title": None, "objective": None, "owner": None})
+    resumed.child.expect("pick one to change it")
+    resumed.pick(0)
+    assert resumed.finish() == 0
+    task = TaskLoader(RUBRICS).load(tmp_path / "triage.yaml")
+    assert task.title == "Ticket triage" and task.answers["autonomy.initiation"] == "event"
+
+
+def test_custom_rubrics_ask_the_extra_question_and_write_the_field(tmp_path: Path) -> None:
+    folder = tmp_path / "rubrics"
+    shutil.copytree(ROOT / "rubrics", folder)
+    governance = folder / "governance.yaml"
+    governance.write_text(governance.read_text(encoding="utf-8") + """  - id: red_team
+    question: Has it been red-teamed by people trying to misuse it?
+    help: An adversarial exercise against its tools and prompts.
+    type: boolean
+    weight: 1
+    cautious: false
+    options:
+      - {value: false, label: "No", points: 0}
+      - {value: true, label: "Yes", points: 100}
+""", encoding="utf-8")
+    custom = questions(load_rubrics(str(folder)))
+    assert [q.key for q in custom if q.key not in {q.key for q in QUESTIONS}] == ["governance.red_team"]
+    person = Person("-o", "t.yaml", "--rubrics", str(folder), cwd=tmp_path)
+    for question in custom:
+        plan = {**LOW_RISK, "governance.red_team": 1}
+        person.answer(question, plan)
+    person.child.expect("pick one to change it")
+    person.pick(0)
+    assert person.finish() == 0
+    text = (tmp_path / "t.yaml").read_text(encoding="utf-8")
+    assert "  # Has it been red-teamed by people trying to misuse it?\n  red_team: true" in text
+
+
+def test_a_wrong_number_is_asked_again_with_the_reason(tmp_path: Path) -> None:
+    person = Person("-o", "n.yaml", cwd=tmp_path)
+    systems = next(n for n, q in enumerate(QUESTIONS) if q.key == "scope.systems")
+    for question in QUESTIONS[:systems]:
+        person.answer(question, LOW_RISK)
+    person.reaches(QUESTIONS[systems])
+    person.type("three")
+    person.child.expect("a whole number, 0 or more")
+    person.child.sendcontrol("c")
+    assert person.finish() == 130
+
+
+def test_an_existing_file_is_not_overwritten_without_asking(tmp_path: Path) -> None:
+    (tmp_path / "keep.yaml").write_text("precious\n", encoding="utf-8")
+    person = Person("-o", "keep.yaml", cwd=tmp_path)
+    for question in QUESTIONS:
+        person.answer(question, LOW_RISK)
+    person.child.expect("pick one to change it")
+    person.pick(0)
+    person.child.expect("keep.yaml exists. Overwrite it?")
+    person.child.send("n")  # a yes/no question takes the key itself
+    person.child.expect("Save to which file?")
+    person.type("\x15other.yaml")
+    person.child.expect("Saved other.yaml")
+    assert person.finish() == 0
+    assert (tmp_path / "keep.yaml").read_text(encoding="utf-8") == "precious\n"
+    assert (tmp_path / "other.yaml").exists()
+
+
+@pytest.mark.parametrize("stdin", ["", "title: x\n"])
+def test_without_a_terminal_it_points_to_evaluate(stdin: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "decide", "ask"], input=stdin, capture_output=True, text=True,
+                            cwd=ROOT, check=False)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("decide ask: needs a terminal") and "decide evaluate" in result.stderr
+    assert "Traceback" not in result.stderr
