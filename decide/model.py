@@ -210,6 +210,7 @@ class RubricSet(NamedTuple):
     always_blocking_tiers: frozenset[str]
     requirements: tuple[Requirement, ...]
     remedies: Mapping[str, str]
+    security_severity: Mapping[str, float]  # by control, for code scanning
     pilot_tiers: Mapping[str, tuple[float, int]]  # tier: (duration factor, sample size)
     working_days_per_week: int
     max_weeks: int

@@ -426,7 +426,12 @@ class _Compiler:
                     document["remedies"].key_marks[control],
                     f"remedies: {control!r} is not a governance control",
                 )
+        for control in document["security_severity"]:
+            if control not in governance:
+                self.problem("controls", document["security_severity"].key_marks[control],
+                             f"security_severity: {control!r} is not a governance control")  # fmt: skip
         return {
+            "security_severity": {control: float(score) for control, score in document["security_severity"].items()},
             "always_blocking_tiers": frozenset(document["always_blocking_tiers"]),
             "requirements": tuple(requirements),
             "remedies": {control: " ".join(text.split()) for control, text in document["remedies"].items()},
