@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from decide import __version__
+from decide.ci import FAILING, FailOn
 from decide.engine import evaluate
 from decide.errors import EXIT_GATE, EXIT_INPUT, EXIT_OK, DecideError, Problem
 from decide.loading.task import TaskLoader
@@ -21,16 +21,6 @@ from decide.loading.yaml_source import read_yaml_file
 from decide.model import READINESS, TIERS, Report, RubricSet, display
 
 RESULT_FORMAT_VERSION = 1
-
-
-class FailOn(StrEnum):
-    NOT_READY = "not-ready"
-    CONDITIONAL = "conditional"
-    NEVER = "never"
-
-
-# The readiness values that fail each gate.
-FAILING = {FailOn.NOT_READY: {"not-ready"}, FailOn.CONDITIONAL: {"not-ready", "conditional"}, FailOn.NEVER: set()}
 
 
 class TaskOutcome(NamedTuple):

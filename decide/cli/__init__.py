@@ -13,6 +13,7 @@ import typer
 from decide import __version__
 from decide.cli.ask import ask
 from decide.cli.batch import batch
+from decide.cli.ci import ci
 from decide.cli.evaluate import evaluate
 from decide.cli.rubrics import rubrics_app
 from decide.cli.schema import schema
@@ -47,6 +48,7 @@ def root(
 app.command("evaluate")(evaluate)
 app.command("batch")(batch)
 app.command("ask")(ask)
+app.command("ci")(ci)
 app.command("validate")(validate)
 app.command("schema")(schema)
 app.add_typer(rubrics_app, name="rubrics")
