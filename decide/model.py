@@ -211,6 +211,7 @@ class RubricSet(NamedTuple):
     requirements: tuple[Requirement, ...]
     remedies: Mapping[str, str]
     security_severity: Mapping[str, float]  # by control, for code scanning
+    effort: Mapping[str, float]  # by control: the cost of strengthening it by one option
     pilot_tiers: Mapping[str, tuple[float, int]]  # tier: (duration factor, sample size)
     working_days_per_week: int
     max_weeks: int
@@ -286,6 +287,16 @@ class Gap(NamedTuple):
     level: int  # the lowest level at which it is required
 
 
+class Step(NamedTuple):
+    """One change on the path to ready, and the readiness once it and those before it are made."""
+
+    field: str
+    before: Any
+    after: Any
+    cost: float
+    readiness_after: str
+
+
 class Milestone(NamedTuple):
     id: str
     name: str
@@ -313,6 +324,8 @@ class Assessment(NamedTuple):
     readiness: str
     gaps: tuple[Gap, ...]  # at the target level
     gaps_by_level: Mapping[int, tuple[Gap, ...]]  # for every level up to the target
+    to_ready: tuple[Step, ...]  # the fewest control changes that make it ready at its target
+    lower_level: int | None  # the highest lower level that is ready with today's controls
     facts: Facts  # the ranks every later condition is evaluated on
 
 

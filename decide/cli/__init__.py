@@ -15,6 +15,7 @@ from decide.cli.ask import ask
 from decide.cli.batch import batch
 from decide.cli.ci import ci
 from decide.cli.evaluate import evaluate
+from decide.cli.explain import diff, explain
 from decide.cli.rubrics import rubrics_app
 from decide.cli.schema import schema
 from decide.cli.validate import validate
@@ -49,6 +50,8 @@ app.command("evaluate")(evaluate)
 app.command("batch")(batch)
 app.command("ask")(ask)
 app.command("ci")(ci)
+app.command("explain")(explain)
+app.command("diff")(diff)
 app.command("validate")(validate)
 app.command("schema")(schema)
 app.add_typer(rubrics_app, name="rubrics")

@@ -17,6 +17,7 @@ class SchemaName(StrEnum):
     REPORT = "report"
     RUBRIC = "rubric"
     SUMMARY = "summary"
+    EXPLAIN = "explain"
 
 
 def schema(

@@ -6,6 +6,7 @@ comes from the rubric set; this module only holds the mechanism.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from decide.model import (
@@ -17,6 +18,7 @@ from decide.model import (
     Gap,
     RubricSet,
     Rule,
+    Step,
     Task,
 )
 
@@ -142,6 +144,32 @@ def _gaps(rubrics: RubricSet, strongest: Strongest, facts: dict[str, float], tie
     return tuple(gaps)
 
 
+def readiness_of(gaps: Iterable[Gap]) -> str:
+    """Any blocking gap: not ready; only advisory ones: conditional; none: ready."""
+    severities = {gap.severity for gap in gaps}
+    return "not-ready" if "blocking" in severities else "conditional" if severities else "ready"
+
+
+def path_to_ready(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> tuple[Step, ...]:
+    """The fewest control changes that make the task ready at its target level, cheapest first.
+
+    Requirements never depend on the controls, so every gap must close and closing it at exactly
+    the required option is the least change: the set is the gaps themselves, found exactly. The
+    order puts blocking gaps first, then the least effort; readiness follows each step."""
+    order = [criterion.id for criterion in rubrics.rubrics["governance"].criteria]
+    costs = {
+        gap.control: rubrics.effort.get(gap.control, 1.0)
+        * (rubrics.criterion(f"governance.{gap.control}").values.index(gap.required)
+           - rubrics.criterion(f"governance.{gap.control}").values.index(gap.present))
+        for gap in gaps
+    }  # fmt: skip
+    ranked = sorted(gaps, key=lambda g: (g.severity != "blocking", costs[g.control], order.index(g.control)))
+    return tuple(
+        Step(f"governance.{gap.control}", gap.present, gap.required, costs[gap.control], readiness_of(ranked[n + 1 :]))
+        for n, gap in enumerate(ranked)
+    )
+
+
 def assess(task: Task, rubrics: RubricSet) -> Assessment:
     """Score the task against the rubric set and judge its readiness for the autonomy it needs."""
     criteria, scores, facts = score_criteria(task, rubrics)
@@ -169,12 +197,7 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     gaps = tuple(first[gap.control, gap.required] for gap in by_level[target])
     clear = [level for level, found in by_level.items() if not any(g.severity == "blocking" for g in found)]
     start = max(clear, default=1)
-    if any(gap.severity == "blocking" for gap in gaps):
-        readiness = "not-ready"
-    elif gaps:
-        readiness = "conditional"
-    else:
-        readiness = "ready"
+    readiness = readiness_of(gaps)
     facts["level"] = float(target)
     return Assessment(
         criteria=criteria,
@@ -192,5 +215,7 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         readiness=readiness,
         gaps=gaps,
         gaps_by_level=by_level,
+        to_ready=path_to_ready(rubrics, gaps),
+        lower_level=max((level for level in range(1, target) if not by_level[level]), default=None),
         facts=facts,
     )

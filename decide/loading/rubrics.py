@@ -426,12 +426,14 @@ class _Compiler:
                     document["remedies"].key_marks[control],
                     f"remedies: {control!r} is not a governance control",
                 )
-        for control in document["security_severity"]:
-            if control not in governance:
-                self.problem("controls", document["security_severity"].key_marks[control],
-                             f"security_severity: {control!r} is not a governance control")  # fmt: skip
+        for table in ("security_severity", "effort"):
+            for control in document[table]:
+                if control not in governance:
+                    self.problem("controls", document[table].key_marks[control],
+                                 f"{table}: {control!r} is not a governance control")  # fmt: skip
         return {
             "security_severity": {control: float(score) for control, score in document["security_severity"].items()},
+            "effort": {control: float(cost) for control, cost in document["effort"].items()},
             "always_blocking_tiers": frozenset(document["always_blocking_tiers"]),
             "requirements": tuple(requirements),
             "remedies": {control: " ".join(text.split()) for control, text in document["remedies"].items()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,10 +124,13 @@ class TaskLoader:
         self.rubrics = rubrics
         self.validator = SchemaValidator(task_schema(rubrics), root_name="the task")
 
-    def load(self, path: Path | str, shown_as: str | None = None) -> Task:
-        """Read and validate a task file."""
+    def load(self, path: Path | str, shown_as: str | None = None, overrides: Sequence[str] = ()) -> Task:
+        """Read and validate a task file; ``overrides`` (``section.field=value``) replace its answers first."""
         name = shown_as or str(path)
         document, data = read_yaml_file(Path(path), name)
+        if overrides and isinstance(document, MarkedDict):
+            for override in overrides:
+                _override(document, override)
         return self._task(document, data, name)
 
     def load_bytes(self, data: bytes, name: str) -> Task:
@@ -175,3 +179,17 @@ class TaskLoader:
             sha256=sha256,
             marks=marks,
         )
+
+
+def _override(document: MarkedDict, override: str) -> None:
+    """Set one dotted field of a parsed task file from ``FIELD=VALUE`` (the value read as YAML)."""
+    field, equals, text = override.partition("=")
+    if not equals or not field.strip():
+        raise DecideError.at("--what-if", f"{override!r}: write FIELD=VALUE, such as governance.kill_switch=true")
+    *sections, name = field.strip().split(".")
+    target = document
+    for section in sections:
+        if not isinstance(target.get(section), MarkedDict):
+            target[section] = MarkedDict(target.start)
+        target = target[section]
+    target[name] = parse_yaml(text.encode("utf-8"), f"--what-if {field.strip()}")

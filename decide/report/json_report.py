@@ -49,6 +49,11 @@ def report_dict(report: Report) -> dict[str, Any]:
             "reasons": list(assessment.kind_reasons),
             "target_reason": assessment.target_reason,
         },
+        "to_ready": [
+            {"field": step.field, "from": step.before, "to": step.after, "readiness_after": step.readiness_after}
+            for step in assessment.to_ready
+        ],
+        "lower_level": assessment.lower_level,
         "gaps": [
             {
                 "control": g.control,

@@ -73,6 +73,33 @@ def _gaps(report: Report) -> list[str]:
     ]
 
 
+def what_would_change(report: Report) -> list[str]:
+    """The path to ready and the lower level that is ready today, in plain sentences."""
+    a, rubrics = report.assessment, report.rubrics
+    target = rubrics.level(a.target_level)
+    if not a.to_ready:
+        return [f"Nothing is missing for level {target.level} ({target.name})."]
+    lines = [f"To be ready for level {target.level} ({target.name}), change {len(a.to_ready)} "
+             f"control{'s' if len(a.to_ready) != 1 else ''}, in this order:"]  # fmt: skip
+    lines += [
+        f"{step.field}: {display(step.before)} → {display(step.after)} (then {step.readiness_after})"
+        for step in a.to_ready
+    ]
+    if a.lower_level is not None:
+        lower = rubrics.level(a.lower_level)
+        lines.append(f"Or aim lower: with today's controls it is ready for level {lower.level} ({lower.name}).")
+    return lines
+
+
+def _changes(report: Report) -> list[str]:
+    first, *rest = what_would_change(report)
+    steps = [line for line in rest if not line.startswith("Or aim lower")]
+    lower = [line for line in rest if line.startswith("Or aim lower")]
+    return ["## What would change this", "", escape(first), "",
+            *[f"{n}. {escape(line)}" for n, line in enumerate(steps, start=1)],
+            *(["", escape(lower[0])] if lower else []), ""]  # fmt: skip
+
+
 def _pilot(report: Report) -> list[str]:
     plan = report.plan
     total = sum(m.duration_weeks for m in plan.milestones)
@@ -152,6 +179,7 @@ def render(report: Report, options: RenderOptions) -> str:
         "",
         *_why(report),
         *_gaps(report),
+        *_changes(report),
         *_pilot(report),
         *_rollback(report),
         *_assumptions(report),

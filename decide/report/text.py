@@ -12,6 +12,7 @@ from rich.text import Text
 
 from decide.model import Report, display
 from decide.report import RenderOptions
+from decide.report.markdown import what_would_change
 
 TIER_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold white on red"}
 READINESS_STYLE = {"ready": "green", "conditional": "yellow", "not-ready": "bold red"}
@@ -115,6 +116,17 @@ def _gaps(report: Report) -> Group:
             Text(f"{g.why} {g.remedy}"),
         )
     return Group(_heading("Governance gaps"), table)
+
+
+def _changes(report: Report) -> Group:
+    first, *rest = what_would_change(report)
+    steps = [line for line in rest if not line.startswith("Or aim lower")]
+    lower = [line for line in rest if line.startswith("Or aim lower")]
+    parts: list[RenderableType] = [_heading("What would change this"), Text(first)]
+    if steps:
+        parts.append(_numbered(steps))
+    parts += [Text(line) for line in lower]
+    return Group(*parts)
 
 
 def _pilot(report: Report) -> Group:

@@ -1,0 +1,206 @@
+"""`decide explain` and `decide diff` laid out: JSON for tools, plain text for people."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from decide.engine.explain import Explanation
+from decide.model import RUBRICS, Report, display
+
+
+class Side(NamedTuple):
+    """One side of a comparison: a what-if's before or after, or a diff's old or new."""
+
+    label: str
+    report: Report
+
+
+def _verdict(report: Report) -> dict[str, Any]:
+    a = report.assessment
+    return {
+        "kind": a.kind,
+        "tier": a.tier,
+        "risk_score": a.risk_score,
+        "readiness": a.readiness,
+        "start_level": a.start_level,
+        "target_level": a.target_level,
+        "scores": dict(a.scores),
+        "gaps": [
+            {"control": g.control, "severity": g.severity, "required": g.required, "present": g.present} for g in a.gaps
+        ],
+    }
+
+
+def changed_fields(old: Report, new: Report) -> list[dict[str, Any]]:
+    """Every answer that differs, by field; a left-out answer shows as null."""
+    fields: list[dict[str, Any]] = []
+    for key in ("title", "objective", "owner", "description"):
+        before, after = getattr(old.task, key), getattr(new.task, key)
+        if before != after:
+            fields.append({"field": key, "from": before, "to": after})
+    for criterion in new.rubrics.criteria():
+        before, after = old.task.answers.get(criterion.field), new.task.answers.get(criterion.field)
+        if (before, type(before)) != (after, type(after)):
+            fields.append({"field": criterion.field, "from": before, "to": after})
+    if old.task.metrics != new.task.metrics:
+        fields.append({"field": "metrics", "from": _metrics(old), "to": _metrics(new)})
+    return fields
+
+
+def _metrics(report: Report) -> dict[str, Any]:
+    metrics = report.task.metrics
+    return {
+        "time_saved_hours_per_week": metrics.time_saved_hours_per_week,
+        "error_rate": metrics.error_rate._asdict() if metrics.error_rate else None,
+        "escalation_rate": metrics.escalation_rate._asdict() if metrics.escalation_rate else None,
+    }
+
+
+def autonomy_creep(old: Report, new: Report) -> bool:
+    """More autonomy (a higher autonomy score or target level) with no control made stronger."""
+    raised = (
+        new.assessment.scores["autonomy"] > old.assessment.scores["autonomy"]
+        or new.assessment.target_level > old.assessment.target_level
+    )
+    governance = [c for c in new.rubrics.rubrics["governance"].criteria]
+    strengthened = any(
+        new.assessment.criteria[_index(new, c.field)].points > old.assessment.criteria[_index(old, c.field)].points
+        for c in governance
+    )
+    return raised and not strengthened
+
+
+def _index(report: Report, field: str) -> int:
+    return next(n for n, result in enumerate(report.assessment.criteria) if result.field == field)
+
+
+def explanation_dict(explanation: Explanation, what_if: Sequence[Side] = ()) -> dict[str, Any]:
+    report = explanation.report
+    a = report.assessment
+    document: dict[str, Any] = {
+        "task": {"id": report.task.id, "source": report.task.source},
+        "verdict": _verdict(report),
+        "criteria": [
+            {
+                "field": c.field,
+                "answer": c.answer,
+                "label": c.label,
+                "assumed": c.assumed,
+                "points": c.points,
+                "weight": c.weight,
+                "contribution": c.contribution,
+            }
+            for c in a.criteria
+        ],
+        "decisive": list(explanation.decisive),
+        "to_ready": [
+            {"field": s.field, "from": s.before, "to": s.after, "readiness_after": s.readiness_after}
+            for s in a.to_ready
+        ],
+        "lower_level": a.lower_level,
+        "sensitivity": [f._asdict() for f in explanation.sensitivity],
+    }
+    if what_if:
+        before, after = what_if
+        document["what_if"] = {
+            "changes": changed_fields(before.report, after.report),
+            "before": _verdict(before.report),
+            "after": _verdict(after.report),
+        }
+    return document
+
+
+def explanation_json(explanation: Explanation, what_if: Sequence[Side] = ()) -> str:
+    return json.dumps(explanation_dict(explanation, what_if), indent=2, ensure_ascii=False) + "\n"
+
+
+def _comparison(sides: Sequence[Side]) -> list[str]:
+    rows = [
+        ("kind", "kind"),
+        ("risk tier", "tier"),
+        ("readiness", "readiness"),
+        ("start level", "start_level"),
+        ("target level", "target_level"),
+    ]
+    verdicts = [_verdict(side.report) for side in sides]
+    lines = [f"  {'':18} {sides[0].label:>16} {sides[1].label:>16}"]
+    for title, key in rows:
+        mark = "" if verdicts[0][key] == verdicts[1][key] else "  ←"
+        lines.append(f"  {title:18} {verdicts[0][key]!s:>16} {verdicts[1][key]!s:>16}{mark}")
+    for name in RUBRICS:
+        before, after = verdicts[0]["scores"][name], verdicts[1]["scores"][name]
+        mark = "" if before == after else "  ←"
+        lines.append(f"  {name + ' score':18} {before:>16g} {after:>16g}{mark}")
+    gone = {g["control"] for g in verdicts[0]["gaps"]} - {g["control"] for g in verdicts[1]["gaps"]}
+    new = {g["control"] for g in verdicts[1]["gaps"]} - {g["control"] for g in verdicts[0]["gaps"]}
+    if gone:
+        lines.append(f"  gaps closed: {', '.join(sorted(gone))}")
+    if new:
+        lines.append(f"  gaps opened: {', '.join(sorted(new))}")
+    return lines
+
+
+def explanation_text(explanation: Explanation, what_if: Sequence[Side] = ()) -> str:
+    report = explanation.report
+    a = report.assessment
+    lines = [f"{report.task.title} ({report.task.source})", ""]
+    lines.append(f"Recommendation: {a.kind}, {a.tier} risk, {a.readiness}; level {a.start_level} → {a.target_level}")
+    lines += ["", "Why:"] + [f"  - {text}" for text in explanation.decisive]
+    for name in RUBRICS:
+        lines += ["", f"{report.rubrics.rubrics[name].title} (score {a.scores[name]:g}):"]
+        for c in a.criteria:
+            if c.field.startswith(name + "."):
+                assumed = "  (assumed: left out)" if c.assumed else ""
+                lines.append(
+                    f"  {c.field:34} {display(c.answer)[:22]:22} {c.points:>5g} pts x {c.weight:g}"
+                    f" = {c.contribution:>6g}{assumed}"
+                )
+    lines += ["", "Path to ready:"]
+    lines += [
+        f"  {n}. {s.field}: {display(s.before)} → {display(s.after)} (then {s.readiness_after})"
+        for n, s in enumerate(a.to_ready, start=1)
+    ] or ["  nothing to change: it is ready"]
+    if a.lower_level is not None:
+        lines.append(f"  or aim lower: ready today at level {a.lower_level}")
+    lines += ["", "Answers that would change the verdict (kind, tier, readiness):"]
+    lines += [
+        f"  {f.field} = {display(f.answer)} → {f.kind}, {f.tier}, {f.readiness}" for f in explanation.sensitivity
+    ] or ["  none: no single answer changes it"]
+    if what_if:
+        lines += ["", "What if:"]
+        lines += [
+            f"  {c['field']}: {display(c['from'])} → {display(c['to'])}"
+            for c in changed_fields(what_if[0].report, what_if[1].report)
+        ]
+        lines += _comparison(what_if)
+    return "\n".join(lines) + "\n"
+
+
+def diff_dict(old: Report, new: Report) -> dict[str, Any]:
+    return {
+        "old": {"source": old.task.source, **_verdict(old)},
+        "new": {"source": new.task.source, **_verdict(new)},
+        "changes": changed_fields(old, new),
+        "autonomy_raised_without_controls": autonomy_creep(old, new),
+    }
+
+
+def diff_text(old: Report, new: Report, markdown: bool = False) -> str:
+    changes = changed_fields(old, new)
+    if not changes:
+        return "No changes.\n"
+    lines = ["## What changed" if markdown else "What changed:", ""]
+    lines += [
+        f"- `{c['field']}`: {display(c['from'])} → {display(c['to'])}"
+        if markdown
+        else f"  {c['field']}: {display(c['from'])} → {display(c['to'])}"
+        for c in changes
+    ]
+    lines += ["", "## What it did" if markdown else "What it did:", ""]
+    comparison = _comparison([Side("before", old), Side("after", new)])
+    lines += ["```", *comparison, "```"] if markdown else comparison
+    if autonomy_creep(old, new):
+        lines += ["", "Warning: autonomy was raised without any control made stronger."]
+    return "\n".join(lines) + "\n"
