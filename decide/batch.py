@@ -74,6 +74,7 @@ def _start_worker(rubrics: RubricSet, fmt: ReportFormat, out_dir: Path, run_id: 
     global _worker  # noqa: PLW0603 - one worker object per pool process
     # Ctrl-C is the main process's to handle: it stops the pool and cleans up.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool's terminate() must simply end it
     _worker = _Worker(rubrics, fmt, out_dir, run_id)
 
 

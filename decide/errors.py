@@ -8,7 +8,12 @@ from typing import NamedTuple
 EXIT_OK = 0
 EXIT_GATE = 1
 EXIT_INPUT = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is so that cleanup runs as for Ctrl-C."""
 
 
 class Problem(NamedTuple):

@@ -6,6 +6,7 @@ Only typer is imported up front; each command imports what it needs when it runs
 
 from __future__ import annotations
 
+import signal
 from typing import Annotated
 
 import typer
@@ -57,5 +58,13 @@ app.command("schema")(schema)
 app.add_typer(rubrics_app, name="rubrics")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    from decide.errors import Terminated
+
+    raise Terminated
+
+
 def main() -> None:
+    # SIGTERM (a CI runner cancelling a job) unwinds like Ctrl-C: temporary files go, no traceback.
+    signal.signal(signal.SIGTERM, _terminate)
     app()

@@ -132,7 +132,7 @@ def ask(
     rubrics: RubricsOption = None,
 ) -> None:
     """Answer questions about the work; writes a commented task file, then shows its report."""
-    from decide.errors import EXIT_INTERRUPTED, DecideError
+    from decide.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Terminated
 
     with reported_errors():
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -153,14 +153,14 @@ def ask(
         try:
             _run(asked, answers)
             path = _output_path(output, answers)
-        except (KeyboardInterrupt, EOFError):
+        except (KeyboardInterrupt, EOFError, Terminated) as stop:
             draft = _draft_path(output, answers)
             from decide.output import write_atomic
 
             write_atomic(draft, task_file(asked, answers, rubric_set, draft=True))
             print(f"\ndecide: stopped; your answers are saved in {draft}. Resume with "
                   f"`decide ask --from {draft}`", file=sys.stderr)  # fmt: skip
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED) from None
         from decide.output import write_atomic
 
         write_atomic(path, task_file(asked, answers, rubric_set))

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import typer
 
-from decide.errors import EXIT_INTERRUPTED, DecideError
+from decide.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Terminated
 
 
 @contextmanager
@@ -23,3 +23,6 @@ def reported_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         print("decide: interrupted", file=sys.stderr)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Terminated:
+        print("decide: terminated", file=sys.stderr)
+        raise typer.Exit(EXIT_TERMINATED) from None

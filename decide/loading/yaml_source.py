@@ -46,6 +46,10 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 # Deeper nesting than this is refused: no task or rubric file needs it, and deeper structures
 # exhaust the recursion of YAML's composer and of any code that walks them.
 MAX_NESTING = 64
+# Merge keys may repeat a mapping; past this many entries brought in, it is an expansion attack.
+MAX_MERGED = 10_000
+# Task and rubric files are a few kilobytes; a larger file is refused before it is read.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 # Below this size a file cannot nest deeply enough to endanger the C composer, so the extra
 # pass that measures nesting before composing is only paid by larger files.
 _DEPTH_SCAN_ABOVE = 8192
@@ -80,6 +84,12 @@ class _TooDeep(Exception):
     def __init__(self, mark: Mark) -> None:
         super().__init__(mark)
         self.mark = mark
+
+
+class _TooLarge(Exception):
+    def __init__(self, mark: Mark, message: str) -> None:
+        super().__init__(message)
+        self.mark, self.message = mark, message
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -160,14 +170,37 @@ class _Builder:
             data.value_marks[key] = _mark(value_node)
         if merged:
             # Merge keys (<<) fill in what the mapping's own keys leave out, as YAML intends.
-            self._converter.flatten_mapping(node)
-            for key_node, value_node in node.value:
+            for key_node, value_node in self.merged_pairs(node, set()):
                 key = self.build(key_node)
                 if key not in data:
                     data[key] = self.build(value_node)
                     data.key_marks[key] = _mark(key_node)
                     data.value_marks[key] = _mark(value_node)
         return data
+
+    def merged_pairs(self, node: yaml.MappingNode, seen: set[int]) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The pairs a mapping's merge keys bring in, earlier sources first (the first one wins).
+
+        Merges nest and can name the same mapping many times over: the count is capped, so that
+        a few lines of anchors cannot expand into millions of entries."""
+        if id(node) in seen:
+            raise yaml.constructor.ConstructorError(None, None, "a merge refers to itself", node.start_mark)
+        seen = seen | {id(node)}
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE_TAG:
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a merge key (<<) takes a mapping or a list of mappings", source.start_mark
+                    )
+                pairs += [pair for pair in source.value if pair[0].tag != _MERGE_TAG]
+                pairs += self.merged_pairs(source, seen)
+                if len(pairs) > MAX_MERGED:
+                    raise _TooLarge(_mark(node), f"merge keys (<<) bring in more than {MAX_MERGED} entries")
+        return pairs
 
     def sequence(self, node: yaml.SequenceNode) -> MarkedList:
         if node.tag != _SEQ:
@@ -251,6 +284,8 @@ def parse_yaml(data: bytes, path: str) -> Any:
         ) from None
     except _TooDeep as deep:
         raise DecideError.at(path, f"nested more than {MAX_NESTING} levels deep", *deep.mark) from None
+    except _TooLarge as large:
+        raise DecideError.at(path, large.message, *large.mark) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -267,7 +302,12 @@ def read_yaml_file(path: Path, shown_as: str | None = None) -> tuple[Any, bytes]
     """Read and parse a YAML file, returning the document and the raw bytes (for hashing)."""
     name = shown_as or str(path)
     try:
-        data = path.read_bytes()
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise DecideError.at(name, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a task or rubric file")
+        with path.open("rb") as handle:  # read at most one byte past the limit: a pipe has no size
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise DecideError.at(name, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a task or rubric file")
     except FileNotFoundError:
         raise DecideError.at(name, "no such file") from None
     except IsADirectoryError:
