@@ -23,7 +23,12 @@ from decide.output import publish, write_temporary
 from decide.report import RenderOptions, ReportFormat, renderer
 from decide.report.portfolio import SUMMARY_FILES, PortfolioWriter, TaskRow, Totals
 
-REPORT_SUFFIX = {ReportFormat.JSON: ".json", ReportFormat.MARKDOWN: ".md", ReportFormat.TEXT: ".txt"}
+REPORT_SUFFIX = {
+    ReportFormat.JSON: ".json",
+    ReportFormat.MARKDOWN: ".md",
+    ReportFormat.TEXT: ".txt",
+    ReportFormat.HTML: ".html",
+}
 # Below this many files a pool costs more than it saves.
 PARALLEL_FROM = 64
 RESERVED_IDS = frozenset(Path(name).stem for name in SUMMARY_FILES)
@@ -134,7 +139,7 @@ def run_batch(
     identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
     outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
     try:
-        with PortfolioWriter(out_dir, run_id, identity) as summary:
+        with PortfolioWriter(out_dir, run_id, identity, html=fmt is ReportFormat.HTML) as summary:
             for done, outcome in enumerate(outcomes, start=1):
                 problems = list(outcome.problems)
                 row = outcome.row

@@ -12,7 +12,7 @@ from decide.cli import app
 from tests.conftest import EXAMPLES, ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
-FORMATS = {"markdown": ".md", "json": ".json"}
+FORMATS = {"markdown": ".md", "json": ".json", "html": ".html"}
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

@@ -19,9 +19,7 @@ FormatOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option(
-        "--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout."
-    ),
+    typer.Option("--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout."),
 ]
 TaskArgument = Annotated[Path, typer.Argument(metavar="TASK", help="A task file (YAML).", dir_okay=True)]
 PathsArgument = Annotated[

@@ -18,6 +18,7 @@ class ReportFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
+    HTML = "html"
 
 
 class RenderOptions(NamedTuple):
@@ -34,6 +35,7 @@ RENDERER_MODULES: dict[ReportFormat, str] = {
     ReportFormat.TEXT: "decide.report.text",
     ReportFormat.MARKDOWN: "decide.report.markdown",
     ReportFormat.JSON: "decide.report.json_report",
+    ReportFormat.HTML: "decide.report.html",
 }
 
 # The format `-o FILE` implies when no --format is given.
@@ -42,6 +44,8 @@ FORMAT_BY_SUFFIX: dict[str, ReportFormat] = {
     ".md": ReportFormat.MARKDOWN,
     ".markdown": ReportFormat.MARKDOWN,
     ".txt": ReportFormat.TEXT,
+    ".html": ReportFormat.HTML,
+    ".htm": ReportFormat.HTML,
 }
 
 

@@ -43,6 +43,7 @@ CSV_COLUMNS = (
 )
 # The parts of the summaries that list every task or file, each spooled to its own file.
 _SPOOLS = ("md-not-ready", "md-tasks", "md-invalid", "json-not-ready", "json-tasks", "json-invalid", "csv")
+_HTML_SPOOLS = ("html-tasks", "html-invalid")
 
 
 class TaskRow(NamedTuple):
@@ -145,11 +146,13 @@ def _json_item(value: Any) -> str:
 class PortfolioWriter:
     """Streams the summaries of one batch into ``out_dir``."""
 
-    def __init__(self, out_dir: Path, run_id: str, rubrics: dict[str, str]) -> None:
+    def __init__(self, out_dir: Path, run_id: str, rubrics: dict[str, str], *, html: bool = False) -> None:
         self.out_dir = out_dir
         self.rubrics = rubrics
         self.totals = Totals()
-        self._paths = {name: out_dir / f".decide-{run_id}-{name}.spool" for name in _SPOOLS}
+        self.html = html  # also summary.html, beside HTML reports
+        spools = (*_SPOOLS, *_HTML_SPOOLS) if html else _SPOOLS
+        self._paths = {name: out_dir / f".decide-{run_id}-{name}.spool" for name in spools}
         self._spools: dict[str, IO[str]] = {}
         self._items: Counter[str] = Counter()  # entries written to each spool
         self._run_id = run_id
@@ -189,6 +192,16 @@ class PortfolioWriter:
             f"{row.start_level} → {row.target_level} | {len(row.blocking)} |\n",
         )
         self._item("json-tasks", {**row._asdict(), "blocking": list(row.blocking), "advisory": list(row.advisory)})
+        if self.html:
+            from markupsafe import escape as html
+
+            self._write("html-tasks", (
+                f'<tr><td><a href="{html(row.report)}">{html(row.title)}</a></td><td>{row.kind}</td>'
+                f'<td data-sort="{READINESS.index(row.readiness)}">{row.readiness}</td>'
+                f'<td data-sort="{TIERS.index(row.tier)}">{row.tier}</td>'
+                f'<td data-sort="{row.target_level}">{row.start_level} → {row.target_level}</td>'
+                f"<td>{len(row.blocking)}</td></tr>\n"
+            ))  # fmt: skip
         if row.readiness == "not-ready":
             blocking = ", ".join(code(control) for control in row.blocking)
             self._write("md-not-ready", f"- {link} ({code(row.id)}, {row.tier} risk): blocking {blocking}\n")
@@ -218,6 +231,10 @@ class PortfolioWriter:
     def add_invalid(self, source: str, problems: list[str]) -> None:
         self.totals.invalid += 1
         self._write("md-invalid", "".join(f"- {code(problem)}\n" for problem in problems))
+        if self.html:
+            from markupsafe import escape as html
+
+            self._write("html-invalid", "".join(f"<li><code>{html(problem)}</code></li>\n" for problem in problems))
         self._item("json-invalid", {"source": source, "problems": problems})
         self._write("csv", self._csv_line(["", "", _cell(source), "invalid", *[""] * 9, _cell(" | ".join(problems))]))
 
@@ -228,7 +245,38 @@ class PortfolioWriter:
         self._publish("summary.md", self._markdown_parts())
         self._publish("summary.json", self._json_parts())
         self._publish("summary.csv", [self._csv_line(list(CSV_COLUMNS)), self._paths["csv"]])
+        if self.html:
+            self._publish("summary.html", self._html_parts())
         return self.totals
+
+    def _html_parts(self) -> list[str | Path]:
+        """The page from its template, with the spooled rows put where the markers stand."""
+        import base64
+        import hashlib
+        from importlib import resources
+
+        from decide.report.html import environment
+
+        script = resources.files("decide").joinpath("templates/sort.js").read_text("utf-8")  # hashed for the CSP
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        counts = self.totals.counts
+        charts = [
+            {"title": title, "rows": list(counts[key].items()), "most": max(1, *counts[key].values())}
+            for key, title in (("kind", "Kind"), ("readiness", "Readiness"), ("tier", "Risk tier"))
+        ]
+        rows, invalid = "<!--decide:rows-->", "<!--decide:invalid-->"  # where the template leaves them
+        page = environment().get_template("summary.html.j2").render(
+            evaluated=self.totals.evaluated, invalid=self.totals.invalid, rubrics=self.rubrics, charts=charts,
+            missing=self.totals.missing,
+            script_hash=f"sha256-{digest}", version=__version__,
+        )  # fmt: skip
+        head, rest = page.split(rows, 1)
+        middle, tail = rest.split(invalid, 1)
+        parts: list[str | Path] = [head, self._paths["html-tasks"], middle]
+        if self._has("html-invalid"):
+            parts += ['<section class="section"><h2>Invalid files</h2><ul>\n', self._paths["html-invalid"],
+                      "</ul></section>"]  # fmt: skip
+        return [*parts, tail]
 
     def _publish(self, name: str, parts: list[str | Path]) -> None:
         """Write text and spooled files, in order, to a temporary file, then rename it into place."""
