@@ -6,9 +6,7 @@ terminals; what to ask comes from :mod:`decide.questionnaire`, generated from th
 
 from __future__ import annotations
 
-import shutil
 import sys
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,6 +37,9 @@ def _ask_one(question: Question, answers: dict[str, Any], can_go_back: bool) -> 
     import questionary
 
     from decide.questionnaire import parse_answer
+
+    import shutil
+    import textwrap
 
     width = max(40, shutil.get_terminal_size().columns - 4)
     help_lines = textwrap.wrap(question.help, width=width)  # select prompts do not wrap long lines
