@@ -34,12 +34,12 @@ def _instruction(question: Question) -> str:
 
 def _ask_one(question: Question, answers: dict[str, Any], can_go_back: bool) -> None:
     """Ask one question and record the answer; raises _Back, KeyboardInterrupt or EOFError."""
+    import shutil
+    import textwrap
+
     import questionary
 
     from decide.questionnaire import parse_answer
-
-    import shutil
-    import textwrap
 
     width = max(40, shutil.get_terminal_size().columns - 4)
     help_lines = textwrap.wrap(question.help, width=width)  # select prompts do not wrap long lines
