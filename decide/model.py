@@ -212,6 +212,7 @@ class RubricSet(NamedTuple):
     remedies: Mapping[str, str]
     security_severity: Mapping[str, float]  # by control, for code scanning
     effort: Mapping[str, float]  # by control: the cost of strengthening it by one option
+    review_days: Mapping[str, int]  # by tier: how long an autonomy certificate holds
     pilot_tiers: Mapping[str, tuple[float, int]]  # tier: (duration factor, sample size)
     working_days_per_week: int
     max_weeks: int

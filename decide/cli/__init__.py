@@ -14,6 +14,7 @@ import typer
 from decide import __version__
 from decide.cli.ask import ask
 from decide.cli.batch import batch
+from decide.cli.certify import certify
 from decide.cli.ci import ci
 from decide.cli.evaluate import evaluate
 from decide.cli.explain import diff, explain
@@ -53,6 +54,7 @@ app.command("ask")(ask)
 app.command("ci")(ci)
 app.command("explain")(explain)
 app.command("diff")(diff)
+app.command("certify")(certify)
 app.command("validate")(validate)
 app.command("schema")(schema)
 app.add_typer(rubrics_app, name="rubrics")

@@ -144,6 +144,13 @@ def _gaps(rubrics: RubricSet, strongest: Strongest, facts: dict[str, float], tie
     return tuple(gaps)
 
 
+def required_at(rubrics: RubricSet, assessment: Assessment, level: int) -> dict[str, int]:
+    """The controls operating at ``level`` requires, with the weakest acceptable option's rank."""
+    facts = {**assessment.facts, "level": float(level)}
+    strongest = _strongest(rubrics, facts, True, _strongest(rubrics, facts, False, {}))
+    return {control: rank for control, (rank, _, _) in strongest.items() if rank > 0}
+
+
 def readiness_of(gaps: Iterable[Gap]) -> str:
     """Any blocking gap: not ready; only advisory ones: conditional; none: ready."""
     severities = {gap.severity for gap in gaps}

@@ -434,6 +434,7 @@ class _Compiler:
         return {
             "security_severity": {control: float(score) for control, score in document["security_severity"].items()},
             "effort": {control: float(cost) for control, cost in document["effort"].items()},
+            "review_days": dict(document["review_days"]),
             "always_blocking_tiers": frozenset(document["always_blocking_tiers"]),
             "requirements": tuple(requirements),
             "remedies": {control: " ".join(text.split()) for control, text in document["remedies"].items()},

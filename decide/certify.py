@@ -1,0 +1,67 @@
+"""Autonomy certificates: the level a task may operate at today, and the conditions it rests on.
+
+A certificate is small, deterministic JSON: the same task, rubrics and issue date give the same
+bytes. Checking it says why it no longer holds: the task or the rubric set changed, or the review
+it was issued until is due. The date is passed in, never read here, so that it can be set in tests.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from decide import __version__
+from decide.engine.assess import required_at
+from decide.model import Report, display
+
+CERTIFICATE_VERSION = 1
+
+
+def certificate(report: Report, issued: datetime.date) -> dict[str, Any]:
+    a, rubrics = report.assessment, report.rubrics
+    level = rubrics.level(a.start_level)
+    answers = report.task.answers
+    conditions = [
+        {"control": control, "in_force": display(answers.get(f"governance.{control}", _weakest(report, control))),
+         "required": display(rubrics.criterion(f"governance.{control}").values[rank])}
+        for control, rank in sorted(required_at(rubrics, a, level.level).items())
+    ]  # fmt: skip
+    return {
+        "version": CERTIFICATE_VERSION,
+        "generator": {"name": "decide", "version": __version__},
+        "task": {"id": report.task.id, "source": report.task.source, "sha256": report.task.sha256},
+        "rubrics": {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256},
+        "level": level.level,
+        "level_name": level.name,
+        "target_level": a.target_level,
+        "kind": a.kind,
+        "tier": a.tier,
+        "readiness": a.readiness,
+        "conditions": conditions,
+        "issued": issued.isoformat(),
+        "review_by": (issued + datetime.timedelta(days=rubrics.review_days[a.tier])).isoformat(),
+    }
+
+
+def _weakest(report: Report, control: str) -> Any:
+    return report.rubrics.criterion(f"governance.{control}").values[0]
+
+
+def certificate_json(report: Report, issued: datetime.date) -> str:
+    return json.dumps(certificate(report, issued), indent=2, ensure_ascii=False) + "\n"
+
+
+def stale_reasons(document: dict[str, Any], report: Report, today: datetime.date) -> list[str]:
+    """Why the certificate no longer holds for this task and rubric set; empty while it does."""
+    reasons = []
+    if document["task"]["sha256"] != report.task.sha256:
+        reasons.append(f"the task file changed since the certificate was issued on {document['issued']}")
+    if document["rubrics"]["sha256"] != report.rubrics.sha256:
+        reasons.append(f"the rubric set changed (certified against {document['rubrics']['name']} "
+                       f"{document['rubrics']['version']})")  # fmt: skip
+    if today > datetime.date.fromisoformat(document["review_by"]):
+        reasons.append(f"the review was due by {document['review_by']}")
+    if document["task"]["id"] != report.task.id:
+        reasons.append(f"the certificate is for task {document['task']['id']!r}, not {report.task.id!r}")
+    return reasons

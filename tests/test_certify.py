@@ -1,0 +1,74 @@
+"""`decide certify`: a deterministic certificate that stops holding when anything it rests on moves."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from decide.cli import app
+from tests.conftest import ROOT
+
+
+def _issue(runner: CliRunner, task: Path, cert: Path, today: str = "2026-11-24", *extra: str) -> None:
+    result = runner.invoke(app, ["certify", str(task), "-o", str(cert), "--today", today, *extra])
+    assert result.exit_code == 0, result.stderr
+
+
+def _check(runner: CliRunner, cert: Path, task: Path, today: str, *extra: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["certify", "--check", str(cert), str(task), "--today", today, *extra])
+
+
+def test_a_certificate_round_trips_and_is_deterministic(runner: CliRunner, tmp_path: Path) -> None:
+    task = tmp_path / "t.yaml"
+    shutil.copy(ROOT / "examples" / "ticket-triage-agent.yaml", task)
+    _issue(runner, task, tmp_path / "a.json")
+    _issue(runner, task, tmp_path / "b.json")
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    cert = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert cert["level"] == 1 and cert["tier"] == "high" and cert["readiness"] == "not-ready"
+    assert cert["issued"] == "2026-11-24" and cert["review_by"] == "2027-02-22"  # high tier: 90 days
+    assert {"control": "owner", "in_force": "Service desk manager", "required": "present"} in cert["conditions"]
+    result = _check(runner, tmp_path / "a.json", task, "2027-02-22")
+    assert result.exit_code == 0 and "holds: level 1 until 2027-02-22" in result.stdout
+
+
+def test_check_fails_after_a_one_character_change(runner: CliRunner, tmp_path: Path) -> None:
+    task = tmp_path / "t.yaml"
+    shutil.copy(ROOT / "examples" / "ticket-triage-agent.yaml", task)
+    _issue(runner, task, tmp_path / "c.json")
+    task.write_text(task.read_text(encoding="utf-8").replace("volume_per_day: 400", "volume_per_day: 401"), "utf-8")
+    result = _check(runner, tmp_path / "c.json", task, "2026-11-25")
+    assert result.exit_code == 1
+    assert "no longer holds: the task file changed since the certificate was issued on 2026-11-24" in result.stdout
+
+
+def test_check_fails_after_the_review_date(runner: CliRunner, tmp_path: Path) -> None:
+    task = ROOT / "examples" / "status-lookup-assistant.yaml"  # medium tier: 180 days
+    _issue(runner, task, tmp_path / "c.json")
+    assert _check(runner, tmp_path / "c.json", task, "2027-05-23").exit_code == 0
+    late = _check(runner, tmp_path / "c.json", task, "2027-05-24")
+    assert late.exit_code == 1 and "the review was due by 2027-05-23" in late.stdout
+
+
+def test_check_fails_when_the_rubrics_change(runner: CliRunner, tmp_path: Path) -> None:
+    task = ROOT / "examples" / "status-lookup-assistant.yaml"
+    _issue(runner, task, tmp_path / "c.json")
+    rubrics = tmp_path / "rubrics"
+    shutil.copytree(ROOT / "rubrics", rubrics)
+    path = rubrics / "rubric-set.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"1.0.0"', '"1.0.1"'), encoding="utf-8")
+    result = _check(runner, tmp_path / "c.json", task, "2026-11-25", "--rubrics", str(rubrics))
+    assert result.exit_code == 1 and "the rubric set changed (certified against default 1.0.0)" in result.stdout
+
+
+def test_a_broken_certificate_or_date_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
+    task = ROOT / "examples" / "status-lookup-assistant.yaml"
+    broken = tmp_path / "c.json"
+    broken.write_text('{"version": 1, "task": {}}', encoding="utf-8")
+    result = _check(runner, broken, task, "2026-11-25")
+    assert result.exit_code == 2 and f"{broken}:1:1: the certificate: missing required key 'rubrics'" in result.stderr
+    bad_date = runner.invoke(app, ["certify", str(task), "--today", "tomorrow"])
+    assert bad_date.exit_code == 2 and "--today: 'tomorrow' is not a date" in bad_date.stderr
