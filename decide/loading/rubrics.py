@@ -40,6 +40,7 @@ from decide.model import (
 
 SET_FILES = ("rubric-set", *RUBRICS, "decision", "controls", "pilot", "rollback")
 DEFAULT_SET = "default"
+MAX_EXTENDS = 8
 
 METRIC_FACTS = ("metrics.error_rate", "metrics.escalation_rate", "metrics.time_saved_hours_per_week")
 RATE_VARIABLES = ("error_rate_target", "error_rate_baseline", "escalation_rate_target", "escalation_rate_baseline")
@@ -82,18 +83,41 @@ def resolve_rubrics(name_or_dir: str | None) -> Path:
     return folder
 
 
+def _set_files(folder: Path, shown: Path, chain: tuple[Path, ...] = ()) -> dict[str, tuple[Path, str]]:
+    """Each file of the set (its path, and its name in messages), following ``extends``: a file
+    the folder does not have comes from the set it extends."""
+    identity_path = folder / "rubric-set.yaml"
+    identity, _ = read_yaml_file(identity_path, str(shown / "rubric-set.yaml"))
+    files = {stem: (folder / f"{stem}.yaml", str(shown / f"{stem}.yaml")) for stem in SET_FILES}
+    parent_name = identity.get("extends") if isinstance(identity, MarkedDict) else None
+    if not isinstance(parent_name, str):
+        return files
+    where = (str(shown / "rubric-set.yaml"), *identity.value_marks["extends"])
+    if len(chain) >= MAX_EXTENDS:
+        raise DecideError.at(where[0], f"extends: more than {MAX_EXTENDS} sets deep", *where[1:])
+    parent = bundled_sets().get(parent_name) or (folder / parent_name)
+    if not (parent / "rubric-set.yaml").is_file():
+        raise DecideError.at(where[0], f"extends: {parent_name!r} is neither a bundled set nor a rubric folder",
+                             *where[1:])  # fmt: skip
+    if parent.resolve() in chain or parent.resolve() == folder.resolve():
+        raise DecideError.at(where[0], f"extends: {parent_name!r} leads back to this set", *where[1:])
+    inherited = _set_files(parent, parent if parent_name in bundled_sets() else shown / parent_name,
+                           (*chain, folder.resolve()))  # fmt: skip
+    return {stem: files[stem] if stem == "rubric-set" or files[stem][0].is_file() else inherited[stem]
+            for stem in SET_FILES}  # fmt: skip
+
+
 def load_rubrics(name_or_dir: str | None = None) -> RubricSet:
     """Read, validate and compile a rubric set; raise :class:`DecideError` listing every problem."""
     folder = resolve_rubrics(name_or_dir)
-    shown = folder if name_or_dir and Path(name_or_dir).is_dir() else None
+    shown = Path(name_or_dir) if name_or_dir and Path(name_or_dir).is_dir() else folder
+    files = _set_files(folder, shown)
     documents: dict[str, MarkedDict] = {}
     digests: list[str] = []
     problems: list[Problem] = []
     schema = packaged_schema("rubric")
     validator = SchemaValidator(schema)
-    for stem in SET_FILES:
-        path = folder / f"{stem}.yaml"
-        name = str(shown / f"{stem}.yaml") if shown else str(path)
+    for stem, (path, name) in files.items():
         document, data = read_yaml_file(path, name)
         digests.append(f"{stem}.yaml {hashlib.sha256(data).hexdigest()}\n")
         found = validator.problems(document, name, schema["properties"][stem])
@@ -104,8 +128,7 @@ def load_rubrics(name_or_dir: str | None = None) -> RubricSet:
     if problems:
         raise DecideError(problems)
     sha256 = hashlib.sha256("".join(digests).encode()).hexdigest()
-    files = {stem: str(shown / f"{stem}.yaml") if shown else str(folder / f"{stem}.yaml") for stem in SET_FILES}
-    return _Compiler(documents, files).compile(sha256)
+    return _Compiler(documents, {stem: name for stem, (_, name) in files.items()}).compile(sha256)
 
 
 # --- vocabulary of condition fields ------------------------------------------------------------
