@@ -186,6 +186,16 @@ class MilestoneTemplate(NamedTuple):
     when: Condition
 
 
+class Reference(NamedTuple):
+    """A clause of a public framework that a governance control answers to."""
+
+    framework: str  # the catalogue's key, e.g. eu-ai-act
+    title_of_framework: str
+    version: str
+    id: str
+    title: str
+
+
 class RubricSet(NamedTuple):
     """Everything the engine needs, read and checked from one rubric folder."""
 
@@ -213,6 +223,7 @@ class RubricSet(NamedTuple):
     security_severity: Mapping[str, float]  # by control, for code scanning
     effort: Mapping[str, float]  # by control: the cost of strengthening it by one option
     review_days: Mapping[str, int]  # by tier: how long an autonomy certificate holds
+    references: Mapping[str, tuple[Reference, ...]]  # by control: the framework clauses it answers to
     pilot_tiers: Mapping[str, tuple[float, int]]  # tier: (duration factor, sample size)
     working_days_per_week: int
     max_weeks: int
@@ -232,6 +243,10 @@ class RubricSet(NamedTuple):
 
     def level(self, number: int) -> Level:
         return self.levels[number - 1]
+
+    def references_of(self, control: str, framework: str | None = None) -> list[Reference]:
+        """The framework clauses a control answers to, or only one framework's."""
+        return [r for r in self.references.get(control, ()) if framework is None or r.framework == framework]
 
 
 # --- the task -----------------------------------------------------------------------------------

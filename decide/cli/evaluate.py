@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from typing import Annotated
+
+import typer
 
 from decide.cli.errors import reported_errors
 from decide.cli.io import choose_format, emit, refuse_overwriting_inputs, stdout_is_terminal, use_color
@@ -10,10 +13,18 @@ from decide.cli.options import FormatOption, OutputOption, RubricsOption, TaskAr
 
 
 def evaluate(
-    task: TaskArgument, fmt: FormatOption = None, output: OutputOption = None, rubrics: RubricsOption = None
+    task: TaskArgument,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    rubrics: RubricsOption = None,
+    framework: Annotated[
+        str | None,
+        typer.Option("--framework", metavar="NAME", help="Show only this framework's references with each gap."),
+    ] = None,
 ) -> None:
     """Evaluate one task: recommendation, risk tier, gaps, pilot and rollback plan."""
     from decide.engine import evaluate as evaluate_task
+    from decide.errors import DecideError
     from decide.loading.rubrics import load_rubrics
     from decide.loading.task import TaskLoader
     from decide.report import RenderOptions, render
@@ -21,8 +32,11 @@ def evaluate(
     with reported_errors():
         refuse_overwriting_inputs(output, [task])
         rubric_set = load_rubrics(rubrics)
+        known = sorted({r.framework for refs in rubric_set.references.values() for r in refs})
+        if framework is not None and framework not in known:
+            raise DecideError.at("--framework", f"{framework!r} is not in the catalogue: {', '.join(known)}")
         report = evaluate_task(TaskLoader(rubric_set).load(task), rubric_set)
         on_terminal = output is None and stdout_is_terminal()
         width = min(120, shutil.get_terminal_size().columns) if on_terminal else 100
-        options = RenderOptions(color=output is None and use_color(), width=width)
+        options = RenderOptions(color=output is None and use_color(), width=width, framework=framework)
         emit(render(report, choose_format(fmt, output), options), output)

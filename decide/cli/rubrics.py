@@ -58,3 +58,20 @@ def validate_set(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A r
     with reported_errors():
         rubric_set = load_rubrics(str(folder))
         emit(f"{folder}: rubric set {rubric_set.name} {rubric_set.version} is valid\n", None)
+
+
+@rubrics_app.command("controls")
+def controls(
+    which: Annotated[str | None, typer.Argument(metavar="[NAME|DIR]", help="A bundled set or a folder.")] = None,
+) -> None:
+    """Print the controls catalogue: which framework clauses each governance control answers to."""
+    from decide.loading.rubrics import load_rubrics
+
+    with reported_errors():
+        rubric_set = load_rubrics(which)
+        lines = [f"{'control':16} {'framework':44} {'id':12} title"]
+        for criterion in rubric_set.rubrics["governance"].criteria:
+            for r in rubric_set.references_of(criterion.id):
+                framework = f"{r.title_of_framework} {r.version}"
+                lines.append(f"{criterion.id:16} {framework[:44]:44} {r.id:12} {r.title}")
+        emit("\n".join(lines) + "\n", None)

@@ -9,6 +9,7 @@ naming known variables, requirements naming real controls.
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -31,6 +32,7 @@ from decide.model import (
     Level,
     MilestoneTemplate,
     Option,
+    Reference,
     Requirement,
     Rubric,
     RubricSet,
@@ -38,7 +40,7 @@ from decide.model import (
     TextRule,
 )
 
-SET_FILES = ("rubric-set", *RUBRICS, "decision", "controls", "pilot", "rollback")
+SET_FILES = ("rubric-set", *RUBRICS, "decision", "controls", "pilot", "rollback", "catalogue")
 DEFAULT_SET = "default"
 MAX_EXTENDS = 8
 
@@ -410,6 +412,7 @@ class _Compiler:
             **self.controls(vocab.assessed, governance),
             **self.pilot(vocab.pilot),
             **self.rollback(vocab.rollback),
+            references=self.catalogue(governance),
         )
 
     def controls(self, vocab: Mapping[str, _Field], governance: Mapping[str, Criterion]) -> dict[str, Any]:
@@ -489,6 +492,49 @@ class _Compiler:
             "milestones": milestones,
             "exit_criteria": self.text_rules("pilot", document["exit_criteria"], vocab, PILOT_VARIABLES),
         }
+
+    def catalogue(self, governance: Mapping[str, Criterion]) -> dict[str, tuple[Reference, ...]]:
+        document = self.documents["catalogue"]
+        frameworks = document["frameworks"]
+        for name, framework in frameworks.items():
+            try:
+                re.compile(framework["id_pattern"])
+            except re.error as error:
+                self.problem("catalogue", framework.value_marks["id_pattern"], f"{name}: id_pattern: {error}")
+                return {}
+        references: dict[str, tuple[Reference, ...]] = {}
+        for control, items in document["controls"].items():
+            if control not in governance:
+                self.problem(
+                    "catalogue",
+                    document["controls"].key_marks[control],
+                    f"controls: {control!r} is not a governance control" + suggest(control, sorted(governance)),
+                )
+                continue
+            found = []
+            for index, item in enumerate(items):
+                mark = items.item_marks[index]
+                framework = frameworks.get(item["framework"])
+                if framework is None:
+                    self.problem(
+                        "catalogue",
+                        mark,
+                        f"framework {item['framework']!r} is not among the frameworks"
+                        + suggest(item["framework"], sorted(frameworks)),
+                    )
+                    continue
+                if not re.search(framework["id_pattern"], item["id"]):
+                    self.problem(
+                        "catalogue",
+                        mark,
+                        f"{item['id']!r} is not an id of {framework['title']} ({framework['id_pattern']})",
+                    )
+                    continue
+                found.append(
+                    Reference(item["framework"], framework["title"], framework["version"], item["id"], item["title"])
+                )
+            references[control] = tuple(found)
+        return references
 
     def rollback(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:
         document = self.documents["rollback"]

@@ -12,7 +12,7 @@ from decide.report import RenderOptions
 REPORT_FORMAT_VERSION = 1
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
     task, rubrics, assessment, plan = report.task, report.rubrics, report.assessment, report.plan
     start, target = rubrics.level(assessment.start_level), rubrics.level(assessment.target_level)
     return {
@@ -64,6 +64,10 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "remedy": g.remedy,
                 "requirement": g.requirement,
                 "level": g.level,
+                "references": [
+                    {"framework": r.framework, "version": r.version, "id": r.id, "title": r.title}
+                    for r in rubrics.references_of(g.control, options.framework)
+                ],
             }
             for g in assessment.gaps
         ],
@@ -103,5 +107,5 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 def render(report: Report, options: RenderOptions) -> str:
     if options.compact:  # the C encoder, several times faster than indenting
-        return json.dumps(report_dict(report), ensure_ascii=False, separators=(",", ":")) + "\n"
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(report_dict(report, options), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(report_dict(report, options), indent=2, ensure_ascii=False) + "\n"

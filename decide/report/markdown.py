@@ -49,7 +49,8 @@ def _decisive(report: Report, rubric: str) -> str:
     return ", ".join(f"`{r.field}` = {escape(display(r.answer))} ({r.contribution:g} points)" for r in results)
 
 
-def _gaps(report: Report) -> list[str]:
+def _gaps(report: Report, framework: str | None) -> list[str]:
+
     gaps = report.assessment.gaps
     lines = ["## Governance gaps", ""]
     if not gaps:
@@ -63,14 +64,14 @@ def _gaps(report: Report) -> list[str]:
             str(g.level),
             escape(g.why),
             escape(g.remedy),
+            escape(
+                "; ".join(f"{r.title_of_framework} {r.id}" for r in report.rubrics.references_of(g.control, framework))
+            ),
         ]
         for g in gaps
     ]
-    return [
-        *lines,
-        *table(["Control", "Severity", "Required", "Present", "From level", "Why", "How to close"], rows),
-        "",
-    ]
+    header = ["Control", "Severity", "Required", "Present", "From level", "Why", "How to close", "References"]
+    return [*lines, *table(header, rows), ""]
 
 
 def what_would_change(report: Report) -> list[str]:
@@ -178,7 +179,7 @@ def render(report: Report, options: RenderOptions) -> str:
         ),
         "",
         *_why(report),
-        *_gaps(report),
+        *_gaps(report, options.framework),
         *_changes(report),
         *_pilot(report),
         *_rollback(report),
