@@ -166,6 +166,7 @@ class Level(NamedTuple):
     level: int
     name: str
     description: str
+    equivalents: Mapping[str, str]  # by public scale
 
 
 class Requirement(NamedTuple):

@@ -78,3 +78,16 @@ def test_a_catalogue_citing_an_unknown_framework_or_a_malformed_id_is_refused(
     assert result.exit_code == 2
     assert "framework 'owasp-lm' is not among the frameworks (did you mean 'owasp-llm'?)" in result.stderr
     assert "'Art. 12' is not an id of EU AI Act" in result.stderr
+
+
+def test_levels_name_their_equivalents_in_public_scales(runner: CliRunner) -> None:
+    report = json.loads(runner.invoke(app, ["evaluate", "examples/inventory-replenishment.yaml", "-f", "json"]).stdout)
+    recommendation = report["recommendation"]
+    assert recommendation["target_level"] == 4
+    assert recommendation["target_level_equivalents"] == {
+        "aws-scoping-matrix": "Scope 4: full agency",
+        "feng-mcdonald-zhang": "L5: user as observer",
+    }
+    levels = load_rubrics().levels
+    assert [level.equivalents["aws-scoping-matrix"].split(":")[0] for level in levels] == [
+        "Scope 1", "Scope 2", "Scope 3", "Scope 4"]  # fmt: skip

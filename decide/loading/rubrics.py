@@ -372,7 +372,10 @@ class _Compiler:
                 for item in items
             )
 
-        levels = tuple(Level(item["level"], item["name"], item["description"]) for item in decision["levels"])
+        levels = tuple(
+            Level(item["level"], item["name"], item["description"], dict(item.get("equivalents", {})))
+            for item in decision["levels"]
+        )
         if [level.level for level in levels] != [1, 2, 3, 4]:
             self.problem("decision", decision.value_marks["levels"], "levels: exactly levels 1, 2, 3 and 4, in order")
         tiers = tuple((item["tier"], float(item["min"])) for item in risk["tiers"])

@@ -43,6 +43,8 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             "target_level": target.level,
             "start_level_name": start.name,
             "target_level_name": target.name,
+            "start_level_equivalents": dict(start.equivalents),
+            "target_level_equivalents": dict(target.equivalents),
             "summary": report.summary,
             "kind_description": rubrics.kind_descriptions[assessment.kind],
             "autonomy_demand": assessment.demand,

@@ -163,6 +163,7 @@ def render(report: Report, options: RenderOptions) -> str:
                 ["Risk tier", f"{assessment.tier} (score {assessment.risk_score:g} of 100)"],
                 ["Readiness", assessment.readiness],
                 ["Autonomy level", f"start at {start.level} ({start.name}), target {target.level} ({target.name})"],
+                ["Target in public scales", escape("; ".join(target.equivalents.values())) or "none"],
             ],
         ),
         "",
