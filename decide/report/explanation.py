@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from decide.engine.explain import Explanation
 from decide.model import RUBRICS, Report, display
+from decide.report.json_report import criteria_rows
 
 
 class Side(NamedTuple):
@@ -82,18 +83,7 @@ def explanation_dict(explanation: Explanation, what_if: Sequence[Side] = ()) -> 
     document: dict[str, Any] = {
         "task": {"id": report.task.id, "source": report.task.source},
         "verdict": _verdict(report),
-        "criteria": [
-            {
-                "field": c.field,
-                "answer": c.answer,
-                "label": c.label,
-                "assumed": c.assumed,
-                "points": c.points,
-                "weight": c.weight,
-                "contribution": c.contribution,
-            }
-            for c in a.criteria
-        ],
+        "criteria": criteria_rows(a.criteria),
         "decisive": list(explanation.decisive),
         "to_ready": [
             {"field": s.field, "from": s.before, "to": s.after, "readiness_after": s.readiness_after}

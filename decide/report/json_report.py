@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from decide import __version__
-from decide.model import Report
+from decide.model import CriterionResult, Report
 from decide.report import RenderOptions
 
 REPORT_FORMAT_VERSION = 1
+
+
+def criteria_rows(criteria: Iterable[CriterionResult]) -> list[dict[str, Any]]:
+    """Each criterion's answer, points, weight and contribution to its rubric's score."""
+    return [
+        {"field": c.field, "answer": c.answer, "label": c.label, "assumed": c.assumed, "points": c.points,
+         "weight": c.weight, "contribution": c.contribution}
+        for c in criteria
+    ]  # fmt: skip
 
 
 def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
@@ -91,18 +101,7 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             ],
         },
         "rollback": {"triggers": list(plan.triggers), "steps": list(plan.steps), "fallback": plan.fallback},
-        "criteria": [
-            {
-                "field": c.field,
-                "answer": c.answer,
-                "label": c.label,
-                "assumed": c.assumed,
-                "points": c.points,
-                "weight": c.weight,
-                "contribution": c.contribution,
-            }
-            for c in assessment.criteria
-        ],
+        "criteria": criteria_rows(assessment.criteria),
         "assumptions": [{"field": c.field, "value": c.answer, "label": c.label} for c in report.assumptions],
     }
 
