@@ -215,3 +215,11 @@ def test_python_dash_m_runs_the_cli() -> None:
                             capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["recommendation"]["kind"] == "agent"
+
+
+def test_version_from_the_real_entry_point() -> None:
+    from decide import __version__
+
+    result = subprocess.run([sys.executable, "-m", "decide", "--version"], capture_output=True, text=True, cwd=ROOT,
+                            check=False)  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"decide {__version__}\n", "")

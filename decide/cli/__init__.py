@@ -7,6 +7,7 @@ Only typer is imported up front; each command imports what it needs when it runs
 from __future__ import annotations
 
 import signal
+import sys
 from typing import Annotated
 
 import typer
@@ -33,9 +34,12 @@ app = typer.Typer(
 )
 
 
+VERSION_LINE = f"decide {__version__}"
+
+
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"decide {__version__}")
+        typer.echo(VERSION_LINE)
         raise typer.Exit()
 
 
@@ -67,6 +71,9 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:  # answered before typer builds every command's parser
+        print(VERSION_LINE)
+        return
     # SIGTERM (a CI runner cancelling a job) unwinds like Ctrl-C: temporary files go, no traceback.
     signal.signal(signal.SIGTERM, _terminate)
     app()
