@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from decide import __version__
 from decide.model import Report, display
@@ -74,31 +75,38 @@ def _gaps(report: Report, framework: str | None) -> list[str]:
     return [*lines, *table(header, rows), ""]
 
 
-def what_would_change(report: Report) -> list[str]:
-    """The path to ready and the lower level that is ready today, in plain sentences."""
+class Changes(NamedTuple):
+    """What would change the verdict, in plain sentences: an introduction, the steps, a lower aim."""
+
+    intro: str
+    steps: list[str]
+    lower: str | None
+
+
+def what_would_change(report: Report) -> Changes:
+    """The path to ready and the lower level that is ready today, as every report says them."""
     a, rubrics = report.assessment, report.rubrics
     target = rubrics.level(a.target_level)
+    lower = None
+    if a.lower_level is not None:
+        level = rubrics.level(a.lower_level)
+        lower = f"Or aim lower: with today's controls it is ready for level {level.level} ({level.name})."
     if not a.to_ready:
-        return [f"Nothing is missing for level {target.level} ({target.name})."]
-    lines = [f"To be ready for level {target.level} ({target.name}), change {len(a.to_ready)} "
-             f"control{'s' if len(a.to_ready) != 1 else ''}, in this order:"]  # fmt: skip
-    lines += [
+        return Changes(f"Nothing is missing for level {target.level} ({target.name}).", [], lower)
+    intro = (f"To be ready for level {target.level} ({target.name}), change {len(a.to_ready)} "
+             f"control{'s' if len(a.to_ready) != 1 else ''}, in this order:")  # fmt: skip
+    steps = [
         f"{step.field}: {display(step.before)} → {display(step.after)} (then {step.readiness_after})"
         for step in a.to_ready
     ]
-    if a.lower_level is not None:
-        lower = rubrics.level(a.lower_level)
-        lines.append(f"Or aim lower: with today's controls it is ready for level {lower.level} ({lower.name}).")
-    return lines
+    return Changes(intro, steps, lower)
 
 
 def _changes(report: Report) -> list[str]:
-    first, *rest = what_would_change(report)
-    steps = [line for line in rest if not line.startswith("Or aim lower")]
-    lower = [line for line in rest if line.startswith("Or aim lower")]
-    return ["## What would change this", "", escape(first), "",
-            *[f"{n}. {escape(line)}" for n, line in enumerate(steps, start=1)],
-            *(["", escape(lower[0])] if lower else []), ""]  # fmt: skip
+    changes = what_would_change(report)
+    return ["## What would change this", "", escape(changes.intro), "",
+            *[f"{n}. {escape(line)}" for n, line in enumerate(changes.steps, start=1)],
+            *(["", escape(changes.lower)] if changes.lower else []), ""]  # fmt: skip
 
 
 def _pilot(report: Report) -> list[str]:

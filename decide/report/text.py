@@ -119,13 +119,12 @@ def _gaps(report: Report) -> Group:
 
 
 def _changes(report: Report) -> Group:
-    first, *rest = what_would_change(report)
-    steps = [line for line in rest if not line.startswith("Or aim lower")]
-    lower = [line for line in rest if line.startswith("Or aim lower")]
-    parts: list[RenderableType] = [_heading("What would change this"), Text(first)]
-    if steps:
-        parts.append(_numbered(steps))
-    parts += [Text(line) for line in lower]
+    changes = what_would_change(report)
+    parts: list[RenderableType] = [_heading("What would change this"), Text(changes.intro)]
+    if changes.steps:
+        parts.append(_numbered(changes.steps))
+    if changes.lower:
+        parts.append(Text(changes.lower))
     return Group(*parts)
 
 
