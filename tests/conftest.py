@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,24 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def rubrics_with_red_team(folder: Path, question: str) -> Path:
+    """A copy of the bundled rubrics with one more governance control, ``red_team``: an
+    organisation's own criterion, which the schema, the questionnaire and the scoring must all pick up."""
+    shutil.copytree(ROOT / "rubrics", folder)
+    governance = folder / "governance.yaml"
+    governance.write_text(governance.read_text(encoding="utf-8") + f"""  - id: red_team
+    question: {question}
+    help: An adversarial exercise against its tools and prompts.
+    type: boolean
+    weight: 1
+    cautious: false
+    options:
+      - {{value: false, label: "No", points: 0}}
+      - {{value: true, label: "Yes", points: 100}}
+""", encoding="utf-8")
+    return folder
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

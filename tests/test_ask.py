@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from decide.engine import evaluate
 from decide.loading.rubrics import load_rubrics
 from decide.loading.task import TaskLoader
 from decide.questionnaire import Question, questions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, rubrics_with_red_team
 
 DOWN, UP, ENTER = "\x1b[B", "\x1b[A", "\r"
 RUBRICS = load_rubrics()
@@ -127,19 +126,7 @@ def test_interrupt_halfway_then_resume_from_the_draft(tmp_path: Path) -> None:
 
 
 def test_custom_rubrics_ask_the_extra_question_and_write_the_field(tmp_path: Path) -> None:
-    folder = tmp_path / "rubrics"
-    shutil.copytree(ROOT / "rubrics", folder)
-    governance = folder / "governance.yaml"
-    governance.write_text(governance.read_text(encoding="utf-8") + """  - id: red_team
-    question: Has it been red-teamed by people trying to misuse it?
-    help: An adversarial exercise against its tools and prompts.
-    type: boolean
-    weight: 1
-    cautious: false
-    options:
-      - {value: false, label: "No", points: 0}
-      - {value: true, label: "Yes", points: 100}
-""", encoding="utf-8")
+    folder = rubrics_with_red_team(tmp_path / "rubrics", "Has it been red-teamed by people trying to misuse it?")
     custom = questions(load_rubrics(str(folder)))
     assert [q.key for q in custom if q.key not in {q.key for q in QUESTIONS}] == ["governance.red_team"]
     person = Person("-o", "t.yaml", "--rubrics", str(folder), cwd=tmp_path)

@@ -15,7 +15,7 @@ import yaml
 from typer.testing import CliRunner
 
 from decide.cli import app
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, rubrics_with_red_team
 
 EXAMPLE = "examples/inventory-replenishment.yaml"
 
@@ -126,21 +126,7 @@ def test_rubric_schema_is_a_valid_schema_that_accepts_the_bundled_rubrics(runner
 
 
 def test_custom_rubrics_add_a_criterion_to_schema_and_scoring(runner: CliRunner, tmp_path: Path) -> None:
-    folder = tmp_path / "ours"
-    folder.mkdir()
-    for path in (ROOT / "rubrics").glob("*.yaml"):
-        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    governance = folder / "governance.yaml"
-    governance.write_text(governance.read_text(encoding="utf-8") + """  - id: red_team
-    question: Has it been red-teamed?
-    help: An adversarial exercise against its tools and prompts.
-    type: boolean
-    weight: 1
-    cautious: false
-    options:
-      - {value: false, label: "No", points: 0}
-      - {value: true, label: "Yes", points: 100}
-""", encoding="utf-8")
+    folder = rubrics_with_red_team(tmp_path / "ours", "Has it been red-teamed?")
     controls = folder / "controls.yaml"
     controls.write_text(controls.read_text(encoding="utf-8").replace(
         "  - id: prompt-injection-limits\n",
