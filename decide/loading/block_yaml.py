@@ -24,12 +24,14 @@ from decide.loading.marked import STR_TAG, Mark, MarkedDict, MarkedList, resolve
 
 # Control characters (tabs and carriage returns among them, line feeds apart), C1 controls (NEL reads
 # as a line break), surrogates, byte order marks and non-characters: such text goes the long way.
-# Listed as what is refused rather than what is allowed, which compiles ten times faster.
+# Listed as what is refused rather than what is allowed, which compiles ten times faster. Looked for
+# in each line not met before and in block scalars' text: every line is one or in one.
 _OUTSIDE_SUBSET = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]")
 _KEY = r"[A-Za-z_][A-Za-z0-9_.-]*"  # a simple key (whether it reads as a string is checked apart)
-# A key and its value, or a sequence item, after any indentation; ``rest`` is what follows.
-_ENTRY = re.compile(r"( *)(?:(" + _KEY + r"):(?= |$)|-(?= )) *(.*)")
-_ENTRY_IN_ITEM = re.compile(r"(" + _KEY + r"):(?= |$) *(.*)")  # "- key: value": a mapping item
+# Any line: its indentation, a sequence item's dash, a key, and what follows. Lines with neither
+# dash nor key are blank, comments or outside the subset. Every part is optional and the last takes
+# the rest, so a line is matched without backtracking.
+_LINE = re.compile(r"( *)(-(?= ) *)?(?:(" + _KEY + r"):(?= |$) *)?(.*)")
 _BLOCK_HEADER = re.compile(r"([|>])(-?)(?: +#.*| *)")
 _SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'(?: +#.*| *)")
 _DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\["\\])*)"(?: +#.*| *)')  # escapes: only \" and \\
@@ -53,6 +55,15 @@ _MAX_DEPTH = 16
 
 Collection = MarkedDict | MarkedList
 Stack = list[tuple[int, Collection]]  # (indentation, collection) of the open collections, outermost first
+# What a line says, apart from where it stands in the document: (indentation, whether it is a
+# sequence item, its key (empty for a scalar item), the key's column, the value's column, the value,
+# the value's text). The value is a scalar's, or one of the markers below for what the line cannot
+# tell alone.
+Line = tuple[int, bool, str, int, int, Any, str]
+_EMPTY = object()  # no value on the line: the block below is the value
+_FLOW_VALUE = object()  # a flow collection: built anew for each document
+_BLOCK_SCALAR = object()  # a literal or folded scalar: its text is on the lines below
+_BLANK: Line = (0, False, "", 0, 0, None, "")  # blank, or only a comment
 
 
 class _NotSimple(Exception):
@@ -61,8 +72,6 @@ class _NotSimple(Exception):
 
 def read_block_yaml(text: str) -> MarkedDict | None:
     """The document as the full parser would build it, or ``None`` when it is outside the subset."""
-    if _OUTSIDE_SUBSET.search(text):
-        return None
     try:
         return _read(text)
     except _NotSimple:
@@ -72,66 +81,103 @@ def read_block_yaml(text: str) -> MarkedDict | None:
 def _read(text: str) -> MarkedDict | None:
     root: MarkedDict | None = None
     stack: Stack = []
-    collection: Collection = MarkedDict()  # the innermost open collection...
-    level = 0  # ...and its indentation
+    # The innermost open collection is a mapping or a sequence, as `in_sequence` says; its
+    # indentation is `level`, or -1 (where no line stands) before the first line and while a key
+    # awaits its block, so that the next line takes the branch that opens one.
+    mapping, sequence, in_sequence, level = MarkedDict(), MarkedList(), False, -1
+    key_marks, value_marks = mapping.key_marks, mapping.value_marks  # the mapping's, looked up once
     awaiting: tuple[MarkedDict, str, int] | None = None  # a key whose value is the block that follows
     lines = text.split("\n")
-    number = 0  # of the line being read, from 1
-    while number < len(lines):
-        line = lines[number]
-        number += 1
-        entry = _ENTRY.fullmatch(line)
-        if entry is None:
-            content = line.lstrip(" ")
-            if not content or content[0] == "#":
-                continue  # blank or a comment
-            raise _NotSimple
-        spaces, key, rest = entry.groups()
-        indent = len(spaces)
-        if awaiting is not None:
-            level, collection = indent, _open_block(stack, awaiting, key, indent, number)
-            awaiting = None
-        elif root is None:
-            if key is None or indent:
-                raise _NotSimple
-            collection = root = MarkedDict((number, 1))
-            stack.append((0, root))
-        elif indent != level or (key is None) != isinstance(collection, list):
-            level, collection = _enclosing(stack, key, indent)
-        column = entry.start(3) + 1
-        if key is None:
-            assert isinstance(collection, MarkedList)
-            inner = _ENTRY_IN_ITEM.fullmatch(rest)
-            if inner is None:
-                _append(collection, rest, (number, column))
+    numbered = enumerate(lines, 1)
+    for number, line in numbered:
+        read = _LINES.get(line) or _line(line)
+        if read is _BLANK:
+            continue
+        indent, item, key, key_column, column, value, rest = read
+        if indent != level or item != in_sequence:
+            if awaiting is not None:
+                opened = _open_block(stack, awaiting, item, indent, number)
+                awaiting = None
+            elif root is None:
+                opened = root = _open_root(stack, item, indent, number)
+            else:
+                opened = _enclosing(stack, item, indent)
+            level, in_sequence = indent, item
+            if isinstance(opened, MarkedList):
+                sequence = opened
+            else:
+                mapping, key_marks, value_marks = opened, opened.key_marks, opened.value_marks
+        if item:
+            if not key:
+                sequence.append(_flow(rest, (number, column)) if value is _FLOW_VALUE else value)
+                sequence.item_marks.append((number, column))
                 continue
             # A mapping as the item, its first key on the dash's line and the others below that key.
-            level, collection = column - 1, _open_item(stack, collection, (number, column))
-            (key, rest), indent, column = inner.groups(), column - 1, column + inner.start(2)
-        assert isinstance(collection, MarkedDict)
-        awaiting, number = _put(collection, key, rest, lines=lines, number=number, indent=indent, column=column)
+            mapping = _open_item(stack, sequence, (number, key_column))
+            key_marks, value_marks = mapping.key_marks, mapping.value_marks
+            level, in_sequence = key_column - 1, False
+        if key in mapping:
+            raise _NotSimple
+        key_marks[key] = (number, key_column)
+        if value is _EMPTY:
+            mapping[key] = None  # keeps the key's place until its block arrives
+            awaiting, level = (mapping, key, key_column - 1), -1
+            continue
+        mark = value_marks[key] = (number, column)
+        if value is _FLOW_VALUE:
+            value = _flow(rest, mark)
+        elif value is _BLOCK_SCALAR:
+            value, after = _block_scalar(rest, lines, number, key_column - 1)
+            for _ in range(after - number):  # its lines are read
+                next(numbered)
+        mapping[key] = value
     if awaiting is not None:
         raise _NotSimple  # a key with no value
     return root
 
 
-def _put(
-    mapping: MarkedDict, key: str, rest: str, *, lines: list[str], number: int, indent: int, column: int
-) -> tuple[tuple[MarkedDict, str, int] | None, int]:
-    """Add a key and the value that follows it on its line; or, if none does, what awaits the
-    block below. Also the number of the line read last (a block scalar reads on)."""
-    if key in mapping or (key not in _STRING_KEYS and not _string_key(key)):
+# Lines repeat across a portfolio's files ("  planning: multi-step"): what they say is kept (a
+# bounded number of short ones).
+_CACHED = 4096
+_LINES: dict[str, Line] = {}
+
+
+def _line(text: str) -> Line:
+    """What one line says (:class:`_NotSimple` if it is outside the subset)."""
+    entry = _LINE.fullmatch(text)
+    assert entry is not None  # every part of the pattern is optional
+    dash, key, rest = entry.group(2, 3, 4)
+    if _OUTSIDE_SUBSET.search(text):
         raise _NotSimple
-    mapping.key_marks[key] = (number, indent + 1)
-    if not rest or rest[0] == "#":
-        mapping[key] = None  # keeps the key's place until its block arrives
-        return (mapping, key, indent), number
-    mapping.value_marks[key] = (number, column)
-    if rest[0] in "|>":
-        mapping[key], number = _block_scalar(rest, lines, number, indent)
+    if dash is not None or key is not None:
+        read = _entry(entry, dash is not None, key, rest)
+    elif not rest or rest[0] == "#":
+        read = _BLANK
     else:
-        mapping[key] = _flow(rest, (number, column)) if rest[0] in "[{" else _value(rest)
-    return None, number
+        raise _NotSimple
+    if len(text) <= 80 and len(_LINES) < _CACHED:
+        _LINES[text] = read
+    return read
+
+
+def _entry(entry: re.Match[str], item: bool, key: str | None, rest: str) -> Line:
+    """A line with a key or a dash."""
+    if key is not None and not _string_key(key):
+        raise _NotSimple
+    column = entry.start(4) + 1
+    value: Any
+    if not rest or rest[0] == "#":
+        if key is None:
+            raise _NotSimple  # an empty item
+        value = _EMPTY
+    elif rest[0] in "[{":
+        value = _FLOW_VALUE
+    elif rest[0] in "|>" and key is not None:
+        value = _BLOCK_SCALAR
+    else:
+        value = _scalar(rest)
+    key_column = column if key is None else entry.start(3) + 1
+    return entry.end(1), item, key or "", key_column, column, value, rest
 
 
 def _push(stack: Stack, indent: int, collection: Collection) -> None:
@@ -139,6 +185,15 @@ def _push(stack: Stack, indent: int, collection: Collection) -> None:
     stack.append((indent, collection))
     if len(stack) > _MAX_DEPTH:
         raise _NotSimple
+
+
+def _open_root(stack: Stack, item: bool, indent: int, number: int) -> MarkedDict:
+    """The document's mapping, which the first line starts at its left edge."""
+    if item or indent:
+        raise _NotSimple
+    root = MarkedDict((number, 1))
+    stack.append((0, root))
+    return root
 
 
 def _open_item(stack: Stack, items: MarkedList, start: Mark) -> MarkedDict:
@@ -150,22 +205,15 @@ def _open_item(stack: Stack, items: MarkedList, start: Mark) -> MarkedDict:
     return item
 
 
-def _append(items: MarkedList, rest: str, mark: Mark) -> None:
-    if not rest or rest[0] == "#":
-        raise _NotSimple  # an empty item
-    items.append(_flow(rest, mark) if rest[0] in "[{" else _value(rest))
-    items.item_marks.append(mark)
-
-
 def _open_block(
-    stack: Stack, awaiting: tuple[MarkedDict, str, int], key: str | None, indent: int, number: int
+    stack: Stack, awaiting: tuple[MarkedDict, str, int], item: bool, indent: int, number: int
 ) -> Collection:
     """The mapping or sequence that a key's value starts on this line, opened on the stack."""
     parent, parent_key, parent_indent = awaiting
     collection: Collection
-    if key is not None and indent > parent_indent:
+    if not item and indent > parent_indent:
         collection = MarkedDict((number, indent + 1))
-    elif key is None and indent >= parent_indent:  # a sequence may sit level with its key
+    elif item and indent >= parent_indent:  # a sequence may sit level with its key
         collection = MarkedList((number, indent + 1))
     else:
         raise _NotSimple  # the key has an empty value
@@ -175,41 +223,22 @@ def _open_block(
     return collection
 
 
-def _enclosing(stack: Stack, key: str | None, indent: int) -> tuple[int, Collection]:
+def _enclosing(stack: Stack, item: bool, indent: int) -> Collection:
     """The open collection a line at this indentation continues, closing the deeper ones."""
     # A key level with a sequence's dashes ends that sequence (one that sat level with its key).
-    while indent < stack[-1][0] or (key is not None and indent == stack[-1][0] and isinstance(stack[-1][1], list)):
+    while indent < stack[-1][0] or (not item and indent == stack[-1][0] and isinstance(stack[-1][1], list)):
         stack.pop()
         if not stack:
             raise _NotSimple
     level, collection = stack[-1]
-    if indent != level or (key is None) != isinstance(collection, MarkedList):
+    if indent != level or item != isinstance(collection, MarkedList):
         raise _NotSimple
-    return level, collection
-
-
-# Keys and values repeat across a portfolio's files: what they read as is kept (a bounded number).
-_CACHED = 4096
-_STRING_KEYS: set[str] = set()
-_VALUES: dict[str, Any] = {}
+    return collection
 
 
 def _string_key(key: str) -> bool:
     """Whether a simple key reads as a string (``yes:`` or ``null:`` would not)."""
-    if resolve_plain(key) != STR_TAG:
-        return False
-    if len(_STRING_KEYS) < _CACHED:
-        _STRING_KEYS.add(key)
-    return True
-
-
-def _value(rest: str) -> Any:
-    value = _VALUES.get(rest, _VALUES)
-    if value is _VALUES:
-        value = _scalar(rest)
-        if len(rest) <= 40 and len(_VALUES) < _CACHED and isinstance(value, str | int | float | bool | None):
-            _VALUES[rest] = value
-    return value
+    return resolve_plain(key) == STR_TAG
 
 
 def _block_scalar(header: str, lines: list[str], after: int, parent: int) -> tuple[str, int]:
@@ -246,7 +275,10 @@ def _block_scalar(header: str, lines: list[str], after: int, parent: int) -> tup
         if content:
             break
     folded, keep_last_break = style.group(1) == ">", not style.group(2)
-    return (" " if folded else "\n").join(body) + ("\n" if keep_last_break else ""), index
+    text = (" " if folded else "\n").join(body)
+    if _OUTSIDE_SUBSET.search(text):
+        raise _NotSimple
+    return text + ("\n" if keep_last_break else ""), index
 
 
 def _flow(rest: str, start: Mark) -> Collection:
@@ -273,7 +305,7 @@ def _flow(rest: str, start: Mark) -> Collection:
             collection.item_marks.append(mark)
         else:
             key = found.group("key")
-            if key in collection or (key not in _STRING_KEYS and not _string_key(key)):
+            if key in collection or not _string_key(key):
                 raise _NotSimple
             collection[key] = value
             collection.key_marks[key] = (line, first + found.start("key"))

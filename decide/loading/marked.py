@@ -23,8 +23,9 @@ STR_TAG = TAG + "str"
 class MarkedDict(dict[Any, Any]):
     """A mapping with the position of the mapping, of each key and of each value."""
 
-    def __init__(self, start: Mark = (1, 1)) -> None:
-        super().__init__()
+    __slots__ = ("key_marks", "start", "value_marks")  # no attribute dict: thousands are built per run
+
+    def __init__(self, start: Mark = (1, 1)) -> None:  # empty, as dict's __new__ made it
         self.start = start
         self.key_marks: dict[Any, Mark] = {}
         self.value_marks: dict[Any, Mark] = {}
@@ -33,8 +34,9 @@ class MarkedDict(dict[Any, Any]):
 class MarkedList(list[Any]):
     """A sequence with the position of the sequence and of each item."""
 
-    def __init__(self, start: Mark = (1, 1)) -> None:
-        super().__init__()
+    __slots__ = ("item_marks", "start")
+
+    def __init__(self, start: Mark = (1, 1)) -> None:  # empty, as list's __new__ made it
         self.start = start
         self.item_marks: list[Mark] = []
 
@@ -44,12 +46,15 @@ _resolver = yaml.resolver.Resolver()
 # repeat the same few dozen values ("none", "manual", "true"...) thousands of times.
 _resolved: dict[str, str] = {}
 _IMPLICIT = (True, False)
+_IMPLICIT_BY_FIRST = _resolver.yaml_implicit_resolvers  # the resolvers to try, by a value's first character
 
 
 def resolve_plain(value: str) -> str:
     """The tag of a plain (unquoted) scalar under safe loading: str, int, bool, null..."""
     tag = _resolved.get(value)
     if tag is None:
+        if value[:1] not in _IMPLICIT_BY_FIRST and None not in _IMPLICIT_BY_FIRST:
+            return STR_TAG  # no resolver applies: the default, as the resolver would find
         tag = _resolver.resolve(yaml.ScalarNode, value, _IMPLICIT)  # type: ignore[no-untyped-call]
         if len(_resolved) < 4096 and len(value) <= 40:
             _resolved[value] = tag
