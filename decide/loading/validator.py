@@ -340,35 +340,33 @@ class _Compiler:
         extra: Predicate | None = self.compile(additional) if isinstance(additional, Mapping) else None
         required = list(schema.get("required", ()))
 
-        matching: dict[str, tuple[Predicate, ...]] = {}  # by key: the checks of the patterns it matches
+        def checks_of(key: str) -> Predicate:
+            """What a key's value must pass: its property's check and those of the patterns it
+            matches, or, where none applies, ``additionalProperties``."""
+            found = [sub for regex, sub in patterns if regex.search(key)]
+            if key in properties:
+                found.insert(0, properties[key])
+            if not found:
+                found = [_refuse] if additional is False else [extra] if extra is not None else []
+            return _all(found)
 
-        def by_pattern(key: str) -> tuple[Predicate, ...]:
-            found = matching.get(key)
-            if found is None:
-                found = tuple(sub for regex, sub in patterns if regex.search(key))
-                if len(matching) < 1024:  # the same few keys recur in every file
-                    matching[key] = found
-            return found
+        by_key: dict[str, Predicate] = {}  # each key's check, found once: the same few keys recur in every file
 
         def check(value: Any) -> bool:
             if not isinstance(value, dict):
                 return True
-            if any(name not in value for name in required):
-                return False
-            for key, item in value.items():
-                if not isinstance(key, str):
+            for name in required:
+                if name not in value:
                     return False
-                matched = False
-                known = properties.get(key)
-                if known is not None:
-                    matched = True
-                    if not known(item):
+            for key, item in value.items():
+                sub = by_key.get(key)
+                if sub is None:
+                    if not isinstance(key, str):
                         return False
-                for sub in by_pattern(key) if patterns else ():
-                    matched = True
-                    if not sub(item):
-                        return False
-                if not matched and (additional is False or (extra is not None and not extra(item))):
+                    sub = checks_of(key)
+                    if len(by_key) < 1024:
+                        by_key[key] = sub
+                if not sub(item):
                     return False
             return True
 
@@ -414,9 +412,17 @@ def _enum_check(options: list[Any]) -> Predicate:
     return lambda value: value in strings if isinstance(value, str) else any(same_value(value, o) for o in others)
 
 
+def _refuse(value: Any) -> bool:
+    """The check on the value of a key that ``additionalProperties: false`` refuses."""
+    return False
+
+
 def _all(checks: list[Predicate]) -> Predicate:
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:  # most often: a type, then what values of that type must be
+        first, second = checks
+        return lambda value: first(value) and second(value)
 
     def every(value: Any) -> bool:
         for check in checks:  # noqa: SIM110 - a loop, not a generator, on the hot path
