@@ -8,7 +8,7 @@ length of a list), so evaluating them is cheap and monotone by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NamedTuple
 
 TIERS = ("low", "medium", "high", "critical")
@@ -311,12 +311,10 @@ class Memo(NamedTuple):
     as it goes; what it holds depends only on the rubric set, never on the order of the tasks."""
 
     reads: tuple[str, ...]
-    found: dict[tuple[float, ...], Any]
+    found: dict[Hashable, Any]
+    key: Callable[[Facts], Hashable]  # the facts in ``reads``, together (an ``itemgetter``: one C call)
 
-    def key(self, facts: Facts) -> tuple[float, ...]:
-        return tuple([facts[name] for name in self.reads])
-
-    def keep(self, key: tuple[float, ...], value: Any) -> None:
+    def keep(self, key: Hashable, value: Any) -> None:
         if len(self.found) < MEMO_LIMIT:
             self.found[key] = value
 
@@ -349,6 +347,8 @@ class EngineTables(NamedTuple):
     level_requirements: tuple[RequirementTable, ...]
     controls: tuple[Control, ...]  # in the governance rubric's order
     controls_by_id: Mapping[str, Control]
+    gaps: dict[tuple[int, Strength, int, bool, int], Gap]  # each gap made so far, by what decides it
+    gap_lists: dict[tuple[Gap, ...], str]  # gaps as the pilot's texts list them
     milestone_index: tuple[float, ...]  # each template's index as the "milestone" fact
     exit_criteria: TextChoice
     rollback_triggers: TextChoice

@@ -12,6 +12,7 @@ from typing import Any
 
 from decide.model import (
     KINDS,
+    MEMO_LIMIT,
     TIERS,
     Assessment,
     Control,
@@ -172,15 +173,17 @@ def _gaps(rubrics: RubricSet, strongest: Strongest, present_ranks: list[int], ti
     """The controls weaker than required, in the rubric's control order."""
     gaps: list[Gap] = []
     always_blocking = tier in rubrics.always_blocking_tiers
+    made = rubrics.tables.gaps
     for control, present in zip(rubrics.tables.controls, present_ranks, strict=True):
         required = strongest.get(control.id)
-        if required is None:
+        if required is None or present >= required[0]:
             continue
-        rank, requirement_id, why = required
-        if present >= rank:
-            continue
-        gaps.append(
-            Gap(
+        # Tasks share few distinct gaps: each is made once and found again by what decides it.
+        key = (control.position, required, present, always_blocking, level)
+        gap = made.get(key)
+        if gap is None:
+            rank, requirement_id, why = required
+            gap = Gap(
                 control.id,
                 "blocking" if present == 0 or always_blocking else "advisory",
                 control.values[rank],
@@ -190,7 +193,9 @@ def _gaps(rubrics: RubricSet, strongest: Strongest, present_ranks: list[int], ti
                 requirement_id,
                 level,
             )
-        )
+            if len(made) < MEMO_LIMIT:
+                made[key] = gap
+        gaps.append(gap)
     return tuple(gaps)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from decide.loading.rubrics import METRIC_FACTS
 from decide.model import (
+    MEMO_LIMIT,
     Assessment,
     Facts,
     Gap,
@@ -44,8 +45,14 @@ def _texts(choice: TextChoice, facts: Facts, variables: Mapping[str, str]) -> li
     return [text.format_map(variables) for text in texts]
 
 
-def _gap_list(gaps: Iterable[Gap]) -> str:
-    return ", ".join(f"{gap.control} ({display(gap.required)})" for gap in gaps)
+def _gap_list(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> str:
+    written = rubrics.tables.gap_lists
+    text = written.get(gaps)
+    if text is None:
+        text = ", ".join(f"{gap.control} ({display(gap.required)})" for gap in gaps)
+        if len(written) < MEMO_LIMIT:
+            written[gaps] = text
+    return text
 
 
 def _milestones(
@@ -84,7 +91,7 @@ def _milestones(
             weeks=str(weeks),
             level=str(level.level),
             level_name=level.name,
-            next_gaps=_gap_list(next_gaps) if next_gaps else "",
+            next_gaps=_gap_list(rubrics, next_gaps) if next_gaps else "",
         )
         texts = _texts(rubrics.tables.exit_criteria, local, milestone_variables)
         milestones.append(

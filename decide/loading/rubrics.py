@@ -14,6 +14,7 @@ import string
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -34,6 +35,7 @@ from decide.model import (
     CriterionResult,
     CriterionTable,
     EngineTables,
+    Facts,
     Grade,
     Level,
     Memo,
@@ -599,6 +601,8 @@ def _engine_tables(
         level_requirements=tuple(_requirement_table(r, levels) for r in requirements if r.by_level),
         controls=control_tables,
         controls_by_id={control.id: control for control in reversed(control_tables)},  # the first of an id wins
+        gaps={},
+        gap_lists={},
         milestone_index=tuple(float(pilot["milestones"].index(m)) for m in pilot["milestones"]),
         exit_criteria=_text_choice(pilot["exit_criteria"]),
         rollback_triggers=_text_choice(rollback["rollback_triggers"]),
@@ -661,7 +665,12 @@ def _memo(conditions: Iterable[Condition]) -> Memo:
     reads: set[str] = set()
     for condition in conditions:
         _add_fields(condition, reads)
-    return Memo(tuple(sorted(reads)), {})
+    names = tuple(sorted(reads))
+    return Memo(names, {}, itemgetter(*names) if names else _nothing_read)
+
+
+def _nothing_read(facts: Facts) -> tuple[()]:
+    return ()
 
 
 def _add_fields(condition: Condition, fields: set[str]) -> None:
