@@ -1,9 +1,12 @@
 """The JSON report: the contract other tools read (``decide schema report``).
 
 ``report_dict`` is the one description of the report's structure. The compact form, which ``decide batch``
-writes by the thousand, is spliced together from the JSON texts of the entries that repeat across a
-portfolio (criteria rows and gaps), each encoded once by the same encoder and then cached,
-so that its bytes are exactly those of encoding ``report_dict``.
+writes by the thousand, is written out by hand instead, key by key in the same order, because building the
+dictionaries and encoding them cost twice as much: each value goes through the function the standard encoder
+would call on it, and what repeats across a portfolio is encoded once and cached (criteria rows, gaps and
+assumptions by value or, for the results the rubric set scores in advance, by identity; the rubric set's own
+parts by identity). Its bytes are exactly those of encoding ``report_dict``, for every value of the types the
+model declares; tests/test_json_fast.py compares them.
 """
 
 from __future__ import annotations
@@ -12,15 +15,16 @@ import json
 import math
 from collections.abc import Callable, Hashable, Iterable
 from itertools import repeat
-from typing import Any, Protocol
+from json.encoder import encode_basestring
+from typing import Any
 
 from decide import __version__
-from decide.model import CriterionResult, Gap, Reference, Report
+from decide.model import CriterionResult, Gap, Level, Milestone, Reference, Report, RubricSet, Rule, Step
 from decide.report import RenderOptions
 
 REPORT_FORMAT_VERSION = 1
 
-Entry = Callable[..., dict[str, Any]]
+GENERATOR = {"name": "decide", "version": __version__}
 
 
 def criterion_row(c: CriterionResult) -> dict[str, Any]:
@@ -31,6 +35,18 @@ def criterion_row(c: CriterionResult) -> dict[str, Any]:
 
 def criteria_rows(criteria: Iterable[CriterionResult]) -> list[dict[str, Any]]:
     return [criterion_row(c) for c in criteria]
+
+
+def _rubric_set(rubrics: RubricSet) -> dict[str, Any]:
+    return {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
+
+
+def _named_risk(risk: Rule) -> dict[str, Any]:
+    return {"id": risk.id, "title": risk.title, "description": risk.description}
+
+
+def _step(step: Step) -> dict[str, Any]:
+    return {"field": step.field, "from": step.before, "to": step.after, "readiness_after": step.readiness_after}
 
 
 def _gap(gap: Gap, references: Iterable[Reference]) -> dict[str, Any]:
@@ -49,28 +65,35 @@ def _gap(gap: Gap, references: Iterable[Reference]) -> dict[str, Any]:
     }
 
 
-class Rows(Protocol):
-    """Lays out a list of entries: ``entry`` made from each item (and its context, if given)."""
+def _references(report: Report, options: RenderOptions) -> list[tuple[Reference, ...]]:
+    """Each gap's framework clauses, in the order of the gaps."""
+    references_of = report.rubrics.references_of
+    return [tuple(references_of(gap.control, options.framework)) for gap in report.assessment.gaps]
 
-    def __call__(self, entry: Entry, items: Iterable[Any], contexts: Iterable[Hashable] | None = None) -> Any: ...
+
+def _milestone(m: Milestone) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "name": m.name,
+        "level": m.level,
+        "level_name": m.level_name,
+        "duration_weeks": m.duration_weeks,
+        "sample_size": m.sample_size,
+        "objective": m.objective,
+        "exit_criteria": list(m.exit_criteria),
+    }
 
 
-def _as_dicts(entry: Entry, items: Iterable[Any], contexts: Iterable[Hashable] | None = None) -> list[dict[str, Any]]:
-    if contexts is None:
-        return [entry(item) for item in items]
-    return [entry(item, context) for item, context in zip(items, contexts, strict=True)]
+def _assumption(c: CriterionResult) -> dict[str, Any]:
+    return {"field": c.field, "value": c.answer, "label": c.label}
 
 
 def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
-    return _report(report, options, _as_dicts)
-
-
-def _report(report: Report, options: RenderOptions, rows: Rows) -> dict[str, Any]:
     task, rubrics, assessment, plan = report.task, report.rubrics, report.assessment, report.plan
     start, target = rubrics.level(assessment.start_level), rubrics.level(assessment.target_level)
     return {
         "version": REPORT_FORMAT_VERSION,
-        "generator": {"name": "decide", "version": __version__},
+        "generator": dict(GENERATOR),
         "task": {
             "id": task.id,
             "title": task.title,
@@ -79,15 +102,13 @@ def _report(report: Report, options: RenderOptions, rows: Rows) -> dict[str, Any
             "source": task.source,
             "sha256": task.sha256,
         },
-        "rubrics": {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256},
+        "rubrics": _rubric_set(rubrics),
         "scores": dict(assessment.scores),
         "risk": {
             "tier": assessment.tier,
             "score": assessment.risk_score,
             "reasons": list(assessment.tier_reasons),
-            "named_risks": [
-                {"id": r.id, "title": r.title, "description": r.description} for r in assessment.named_risks
-            ],
+            "named_risks": [_named_risk(r) for r in assessment.named_risks],
         },
         "recommendation": {
             "kind": assessment.kind,
@@ -104,88 +125,100 @@ def _report(report: Report, options: RenderOptions, rows: Rows) -> dict[str, Any
             "reasons": list(assessment.kind_reasons),
             "target_reason": assessment.target_reason,
         },
-        "to_ready": [
-            {"field": step.field, "from": step.before, "to": step.after, "readiness_after": step.readiness_after}
-            for step in assessment.to_ready
-        ],
+        "to_ready": [_step(step) for step in assessment.to_ready],
         "lower_level": assessment.lower_level,
-        "gaps": rows(
-            _gap,
-            assessment.gaps,
-            [tuple(rubrics.references_of(g.control, options.framework)) for g in assessment.gaps],
-        ),
+        "gaps": [_gap(g, refs) for g, refs in zip(assessment.gaps, _references(report, options), strict=True)],
         "pilot": {
             "measure_baseline_first": plan.measure_baseline_first,
             "total_weeks": sum(m.duration_weeks for m in plan.milestones),
-            "milestones": [
-                {
-                    "id": m.id,
-                    "name": m.name,
-                    "level": m.level,
-                    "level_name": m.level_name,
-                    "duration_weeks": m.duration_weeks,
-                    "sample_size": m.sample_size,
-                    "objective": m.objective,
-                    "exit_criteria": list(m.exit_criteria),
-                }
-                for m in plan.milestones
-            ],
+            "milestones": [_milestone(m) for m in plan.milestones],
         },
         "rollback": {"triggers": list(plan.triggers), "steps": list(plan.steps), "fallback": plan.fallback},
-        "criteria": rows(criterion_row, assessment.criteria),
-        "assumptions": [{"field": c.field, "value": c.answer, "label": c.label} for c in report.assumptions],
+        "criteria": criteria_rows(assessment.criteria),
+        "assumptions": [_assumption(c) for c in report.assumptions],
     }
 
 
-# --- the compact form, from cached pieces ---------------------------------------------------------
+# --- the compact form, written out --------------------------------------------------------------------------
 
 _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+_string: Callable[[str], str] = encode_basestring  # a str as _COMPACT encodes it
+
+try:  # CPython's encoder, made once: JSONEncoder.encode makes a new one for every call
+    from _json import make_encoder
+except ImportError:  # pragma: no cover - Pythons without the C accelerator
+    _value: Callable[[Any], str] = _COMPACT.encode
+else:
+    _ENCODER = make_encoder(None, _COMPACT.default, encode_basestring, None, ":", ",", False, False, True)
+
+    def _value(value: Any) -> str:
+        """Any JSON value as _COMPACT encodes it."""
+        # A str straight to the function the encoder would call on it: most answers are strings.
+        return encode_basestring(value) if type(value) is str else "".join(_ENCODER(value, 0))
+
 
 # The types of JSON's scalars: only entries made from items of these alone are cached.
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
-# Past this many entries the cache starts afresh, so that memory stays flat however long the batch.
+# Past this many entries a cache starts afresh, so that memory stays flat however long the batch.
 _CACHE_LIMIT = 10_000
 
-# (entry, item, the types of its fields, context) -> (the entry's JSON text, where the item holds float zeros)
-_texts: dict[Hashable, tuple[str, tuple[int, ...]]] = {}
 
+class _CachedRows:
+    """One kind of entry laid out as a JSON array, each entry encoded only the first time its item (and context)
+    is seen."""
 
-class _JSONText:
-    """Compact JSON text, spliced into the report as it stands."""
+    def __init__(self, entry: Callable[..., dict[str, Any]]) -> None:
+        self.entry = entry
+        # (item, the types of its fields, context) -> (JSON text, where the item holds float zeros, the item)
+        self.by_value: dict[Hashable, tuple[str, tuple[int, ...], Any]] = {}
+        # id(item) -> (context, JSON text), for items met again as the very same object (the rubric set scores most
+        # answers in advance): found without hashing or typing their fields. ``held`` keeps those items alive, so that
+        # no other object can take their ids; only items of scalars get here, so nothing in them can change.
+        self.by_identity: dict[int, tuple[Hashable, str]] = {}
+        self.held: list[Any] = []
 
-    __slots__ = ("text",)
+    def __call__(self, items: Iterable[Any], contexts: Iterable[Hashable] | None = None) -> str:
+        """The entries made from each item (and its context)."""
+        texts: list[str] = []
+        add, known_by_identity = texts.append, self.by_identity.get  # looked up once: ~30 items a report
+        for item, context in zip(items, repeat(None) if contexts is None else contexts, strict=False):
+            known = known_by_identity(id(item))
+            if known is not None and known[0] == context:
+                add(known[1])
+                continue
+            text, met_before = self._text(item, context)
+            if met_before:
+                self._hold(item, context, text)
+            add(text)
+        return "[" + ",".join(texts) + "]"
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-def _cached_rows(entry: Entry, items: Iterable[Any], contexts: Iterable[Hashable] | None = None) -> _JSONText:
-    """The entries as one JSON array, each encoded only the first time its item (and context) is seen."""
-    texts: list[str] = []
-    for item, context in zip(items, repeat(None) if contexts is None else contexts, strict=False):
+    def _text(self, item: tuple[Any, ...], context: Hashable) -> tuple[str, bool]:
+        """The entry's JSON text, and whether this very item was met before."""
         # 1, 1.0 and True are equal but encoded differently, so the fields' types are part of the key. Contexts are
         # compared as they are: references are strings only.
         types = tuple(map(type, item))
-        key = (entry, item, types, context) if _SCALARS.issuperset(types) else None
-        found = _texts.get(key)
+        key = (item, types, context) if _SCALARS.issuperset(types) else None
+        found = self.by_value.get(key)
         if found is not None and not (found[1] and _has_negative_zero(item, found[1])):
-            texts.append(found[0])
-            continue
-        text = _COMPACT.encode(entry(item) if contexts is None else entry(item, context))
+            return found[0], found[2] is item
+        text = _value(self.entry(item) if context is None else self.entry(item, context))
         if key is not None:
-            _remember(key, item, text)
-        texts.append(text)
-    return _JSONText("[" + ",".join(texts) + "]")
+            zeros = tuple(i for i, value in enumerate(item) if type(value) is float and value == 0.0)
+            # An item with -0.0 is too rare to be worth keeping, and an equal one with 0.0 must not find its text.
+            if not _has_negative_zero(item, zeros):
+                if len(self.by_value) >= _CACHE_LIMIT:
+                    self.by_value.clear()
+                self.by_value[key] = (text, zeros, item)
+        return text, False
 
-
-def _remember(key: Hashable, item: tuple[Any, ...], text: str) -> None:
-    zeros = tuple(i for i, value in enumerate(item) if type(value) is float and value == 0.0)
-    if _has_negative_zero(item, zeros):
-        return  # too rare to be worth keeping; an equal item with 0.0 must not find this text either
-    if len(_texts) >= _CACHE_LIMIT:
-        _texts.clear()
-    _texts[key] = (text, zeros)
+    def _hold(self, item: Any, context: Hashable, text: str) -> None:
+        if len(self.held) >= _CACHE_LIMIT:
+            self.by_identity.clear()
+            self.held.clear()
+        self.by_identity[id(item)] = (context, text)
+        self.held.append(item)
 
 
 def _has_negative_zero(item: tuple[Any, ...], zeros: tuple[int, ...]) -> bool:
@@ -193,24 +226,105 @@ def _has_negative_zero(item: tuple[Any, ...], zeros: tuple[int, ...]) -> bool:
     return any(math.copysign(1.0, item[position]) < 0 for position in zeros)
 
 
-def _compact(document: dict[str, Any]) -> str:
-    """The document as compact JSON, its runs of plain values encoded together."""
-    pieces: list[str] = []
-    plain: dict[str, Any] = {}
-    for key, value in document.items():
-        if type(value) is _JSONText:
-            if plain:
-                pieces.append(_COMPACT.encode(plain)[1:-1])
-                plain = {}
-            pieces.append(_COMPACT.encode(key) + ":" + value.text)
-        else:
-            plain[key] = value
-    if plain:
-        pieces.append(_COMPACT.encode(plain)[1:-1])
-    return "{" + ",".join(pieces) + "}"
+# (encode, the objects' ids) -> (the objects, held so that no other object takes their ids; the JSON text)
+_shared_texts: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
+
+
+def _shared(encode: Callable[..., str], *shared: Any) -> str:
+    """``encode(*shared)``, worked out once for these very objects of the rubric set, which never change and which
+    every report made with it shares."""
+    key = (encode, *map(id, shared))
+    found = _shared_texts.get(key)
+    if found is not None:
+        return found[1]
+    text = encode(*shared)
+    if len(_shared_texts) >= _CACHE_LIMIT:
+        _shared_texts.clear()
+    _shared_texts[key] = (shared, text)
+    return text
+
+
+_criteria_rows = _CachedRows(criterion_row)
+_gaps = _CachedRows(_gap)
+_assumptions = _CachedRows(_assumption)
+
+
+def _strings(texts: Iterable[str]) -> str:
+    return "[" + ",".join(map(_string, texts)) + "]"
+
+
+def _integer(value: int) -> str:
+    # int's own text, except for a bool (an int, which the encoder writes as true or false)
+    return int.__repr__(value) if type(value) is int else _value(value)
+
+
+def _step_text(step: Step) -> str:
+    return "".join((
+        '{"field":', _string(step.field), ',"from":', _value(step.before), ',"to":', _value(step.after),
+        ',"readiness_after":', _string(step.readiness_after), "}",
+    ))  # fmt: skip
+
+
+def _milestone_text(m: Milestone) -> str:
+    return "".join((
+        '{"id":', _string(m.id), ',"name":', _string(m.name), ',"level":', _integer(m.level),
+        ',"level_name":', _string(m.level_name), ',"duration_weeks":', _integer(m.duration_weeks),
+        ',"sample_size":', _integer(m.sample_size), ',"objective":', _string(m.objective),
+        ',"exit_criteria":', _strings(m.exit_criteria), "}",
+    ))  # fmt: skip
+
+
+def _rubric_set_text(rubrics: RubricSet) -> str:
+    return _value(_rubric_set(rubrics))
+
+
+def _named_risks_text(*risks: Rule) -> str:
+    return _value([_named_risk(risk) for risk in risks])
+
+
+def _levels_text(start: Level, target: Level) -> str:
+    return "".join((
+        ',"start_level":', _integer(start.level), ',"target_level":', _integer(target.level),
+        ',"start_level_name":', _string(start.name), ',"target_level_name":', _string(target.name),
+        ',"start_level_equivalents":', _value(dict(start.equivalents)),
+        ',"target_level_equivalents":', _value(dict(target.equivalents)),
+    ))  # fmt: skip
+
+
+def _compact(report: Report, options: RenderOptions) -> str:
+    """What encoding ``report_dict`` compactly gives, written out key by key."""
+    task, rubrics, assessment, plan = report.task, report.rubrics, report.assessment, report.plan
+    start, target = rubrics.level(assessment.start_level), rubrics.level(assessment.target_level)
+    return "".join((
+        _HEAD, _string(task.id), ',"title":', _string(task.title),
+        ',"objective":', _string(task.objective), ',"owner":', _value(task.owner),
+        ',"source":', _string(task.source), ',"sha256":', _string(task.sha256),
+        '},"rubrics":', _shared(_rubric_set_text, rubrics), ',"scores":', _value(dict(assessment.scores)),
+        ',"risk":{"tier":', _string(assessment.tier), ',"score":', _value(assessment.risk_score),
+        ',"reasons":', _strings(assessment.tier_reasons),
+        ',"named_risks":', _shared(_named_risks_text, *assessment.named_risks),
+        '},"recommendation":{"kind":', _string(assessment.kind), ',"readiness":', _string(assessment.readiness),
+        _shared(_levels_text, start, target), ',"summary":', _string(report.summary),
+        ',"kind_description":', _string(rubrics.kind_descriptions[assessment.kind]),
+        ',"autonomy_demand":', _value(assessment.demand), ',"reasons":', _strings(assessment.kind_reasons),
+        ',"target_reason":', _string(assessment.target_reason),
+        '},"to_ready":[', ",".join(map(_step_text, assessment.to_ready)),
+        '],"lower_level":', _value(assessment.lower_level),
+        ',"gaps":', _gaps(assessment.gaps, _references(report, options)),
+        ',"pilot":{"measure_baseline_first":', _value(plan.measure_baseline_first),
+        ',"total_weeks":', _value(sum(m.duration_weeks for m in plan.milestones)),
+        ',"milestones":[', ",".join(map(_milestone_text, plan.milestones)),
+        ']},"rollback":{"triggers":', _strings(plan.triggers), ',"steps":', _strings(plan.steps),
+        ',"fallback":', _string(plan.fallback),
+        '},"criteria":', _criteria_rows(assessment.criteria), ',"assumptions":', _assumptions(report.assumptions),
+        "}\n",
+    ))  # fmt: skip
+
+
+_HEAD = '{"version":' + _value(REPORT_FORMAT_VERSION) + ',"generator":' + _value(GENERATOR) + ',"task":{"id":'
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    if options.compact:  # batch: no indentation, and the repeated entries' JSON cached
-        return _compact(_report(report, options, _cached_rows)) + "\n"
+    if options.compact:  # batch: no indentation, written out directly with the repeated entries cached
+        return _compact(report, options)
     return json.dumps(report_dict(report, options), indent=2, ensure_ascii=False) + "\n"
