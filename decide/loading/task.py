@@ -112,6 +112,9 @@ def slug(text: str) -> str:
     return cleaned or "task"
 
 
+_NO_ANSWERS = MarkedDict()  # a section left out or empty (read, never changed)
+
+
 def _rate(raw: Any) -> Rate | None:
     if raw is None:
         return None
@@ -124,6 +127,11 @@ class TaskLoader:
     def __init__(self, rubrics: RubricSet) -> None:
         self.rubrics = rubrics
         self.validator = SchemaValidator(task_schema(rubrics), root_name="the task")
+        # Each section's (key, answer field) pairs, looked up once rather than for every file.
+        self._fields = [
+            (section, [(criterion.id, criterion.field) for criterion in rubrics.rubrics[section].criteria])
+            for section in RUBRICS
+        ]
 
     def load(self, path: Path | str, shown_as: str | None = None, overrides: Sequence[str] = ()) -> Task:
         """Read and validate a task file; ``overrides`` (``section.field=value``) replace its answers first."""
@@ -155,14 +163,15 @@ class TaskLoader:
     def build(self, document: MarkedDict, source: str, sha256: str) -> Task:
         answers: dict[str, Any] = {}
         marks: dict[str, tuple[int, int]] = {}
-        for section in RUBRICS:
-            values = document.get(section) or MarkedDict()
+        for section, fields in self._fields:
+            values = document.get(section) or _NO_ANSWERS
             marks[section] = document.key_marks[section]
-            for criterion in self.rubrics.rubrics[section].criteria:
-                if values.get(criterion.id) is not None:
-                    value = values[criterion.id]
-                    answers[criterion.field] = list(value) if isinstance(value, list) else value
-                    marks[criterion.field] = values.key_marks[criterion.id]
+            key_marks = values.key_marks
+            for key, field in fields:
+                value = values.get(key)
+                if value is not None:
+                    answers[field] = list(value) if isinstance(value, list) else value
+                    marks[field] = key_marks[key]
         metrics = document.get("metrics") or {}
         return Task(
             id=document.get("id") or slug(Path(source).stem),
