@@ -123,10 +123,10 @@ def _run_in_worker(chunk: Sequence[Item]) -> list[Outcome]:
 
 
 def _outcomes(
-    files: Sequence[Path], rubrics: RubricSet, *, fmt: ReportFormat, out_dir: Path, run_id: str, jobs: int
+    files: Sequence[str], rubrics: RubricSet, *, fmt: ReportFormat, out_dir: Path, run_id: str, jobs: int
 ) -> Generator[list[Outcome], None, None]:
     """Each chunk's outcomes, chunks in the order of the files."""
-    items = [(index, str(path)) for index, path in enumerate(files)]
+    items = list(enumerate(files))
     size = max(1, min(CHUNK, len(items) // (jobs * 16)))  # small enough that both workers stay busy
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     thresholds = gc.get_threshold()
@@ -165,7 +165,7 @@ def remove_temporaries(out_dir: Path, run_id: str) -> None:
 
 
 def run_batch(
-    files: Sequence[Path],
+    files: Sequence[str],
     rubrics: RubricSet,
     out_dir: Path,
     *,
@@ -200,7 +200,7 @@ def run_batch(
                         assert outcome.row is not None
                         summary.add(outcome.row)
                         continue
-                    summary.add_invalid(str(files[outcome.position]), [str(p) for p in problems])
+                    summary.add_invalid(files[outcome.position], [str(p) for p in problems])
                     for problem in problems:
                         on_problem(problem)
                 done += len(chunk)
@@ -211,7 +211,7 @@ def run_batch(
         remove_temporaries(out_dir, run_id)
 
 
-def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[Path], out_dir: Path) -> list[Problem]:
+def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[str], out_dir: Path) -> list[Problem]:
     """Rename a report into place, or remove it if its id is taken or reserved: its problems."""
     problems = list(outcome.problems)
     row = outcome.row
@@ -225,7 +225,7 @@ def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[Path],
     return problems
 
 
-def _id_problems(row: TaskRow, first_seen: dict[str, int], files: Sequence[Path]) -> list[Problem]:
+def _id_problems(row: TaskRow, first_seen: dict[str, int], files: Sequence[str]) -> list[Problem]:
     if row.id in first_seen:
         message = f"duplicate id {row.id!r}: {files[first_seen[row.id]]} has it too; give each task its own id"
         return [Problem(row.source, message=message)]

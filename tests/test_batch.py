@@ -151,6 +151,24 @@ def test_hidden_folders_are_skipped_and_files_come_in_sorted_order(runner: CliRu
     assert [task["id"] for task in summary["tasks"]] == ["task-0000", "task-0001"]
 
 
+def test_files_are_named_and_ordered_as_paths_are(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Part by part ('a/x' before 'a-b', which a plain string sort would swap), no './' in front, and a
+    file named again (as './a-b.yaml') evaluated once."""
+    tasks = tmp_path / "tasks"
+    text = EXAMPLES[0].read_text(encoding="utf-8")
+    original = next(line for line in text.splitlines() if line.startswith("id: "))
+    for number, name in enumerate(["b/c/d.yaml", "a.yml", "a-b.yaml", "a/x.yaml", ".hidden.yaml", ".h/y.yaml"]):
+        (tasks / name).parent.mkdir(parents=True, exist_ok=True)
+        (tasks / name).write_text(text.replace(original, f"id: task-{number}"), encoding="utf-8")
+    monkeypatch.chdir(tasks)
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["batch", ".", "./a-b.yaml", "--out-dir", str(out)]).exit_code == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [task["source"] for task in summary["tasks"]] == ["a/x.yaml", "a-b.yaml", "a.yml", "b/c/d.yaml"]
+
+
 def test_one_worker_and_two_give_byte_identical_output(tmp_path: Path) -> None:
     tasks = _portfolio(tmp_path / "tasks", PARALLEL_FROM + 16)  # enough to start a pool
     (tasks / "broken.yaml").write_text("version: 1\ntitle: x\n", encoding="utf-8")

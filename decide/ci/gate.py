@@ -100,7 +100,7 @@ def regressions(report: Report, before: BaselineEntry) -> list[str]:
 
 
 def run_gate(
-    files: Sequence[Path],
+    files: Sequence[str | Path],
     rubrics: RubricSet,
     fail_on: FailOn = FailOn.NOT_READY,
     baseline_path: Path | None = None,
@@ -110,7 +110,7 @@ def run_gate(
     loader = TaskLoader(rubrics)
     outcomes: list[TaskOutcome] = []
     for path in files:
-        source = display_path(path)
+        source = display_path(Path(path))
         try:
             report = evaluate(loader.load(path, source), rubrics)
         except DecideError as error:

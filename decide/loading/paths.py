@@ -11,36 +11,41 @@ from decide.errors import DecideError, Problem
 TASK_SUFFIXES = (".yaml", ".yml")
 
 
-def _task_files_in(folder: Path) -> list[Path]:
-    """The task files under a folder, in sorted order, hidden files and folders left out."""
-    found: list[Path] = []
-    pending = [str(folder)]
+def _task_files_in(folder: Path) -> list[str]:
+    """The task files under a folder, in sorted order, hidden files and folders left out.
+
+    Names are built as strings in the form ``str(Path(...))`` gives (no leading ``./``): a Path per
+    file would cost a batch of 10,000 files 30 ms before its first task."""
+    found: list[str] = []
+    root = str(folder)
+    pending = ["" if root == "." else root.rstrip(os.sep) + os.sep]
     while pending:
-        with os.scandir(pending.pop()) as entries:
+        prefix = pending.pop()
+        with os.scandir(prefix or ".") as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue  # hidden, and a hidden folder is never entered
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
+                    pending.append(prefix + entry.name + os.sep)
                 elif entry.name.endswith(TASK_SUFFIXES) and entry.is_file():  # the type is known without a stat
-                    found.append(Path(entry.path))
-    return sorted(found, key=lambda path: path.parts)  # Path's own order, without its slow comparisons
+                    found.append(prefix + entry.name)
+    return sorted(found, key=lambda name: name.split(os.sep))  # Path's order: part by part
 
 
-def collect_task_files(paths: Iterable[Path]) -> list[Path]:
+def collect_task_files(paths: Iterable[Path]) -> list[str]:
     """Files as named; folders searched recursively for *.yaml and *.yml, sorted, hidden ones skipped."""
-    found: list[Path] = []
+    found: list[str] = []
     missing: list[Problem] = []
     for path in paths:
         if path.is_dir():
             found += _task_files_in(path)
         elif path.exists():
-            found.append(path)
+            found.append(str(path))
         else:
             missing.append(Problem(str(path), message="no such file or folder"))
     if missing:
         raise DecideError(missing)
-    unique = list(dict.fromkeys(found))
+    unique = list(dict.fromkeys(found))  # every name is in Path's normal form, so equal paths are equal names
     if not unique:
         raise DecideError([Problem(str(path), message="no task files (*.yaml, *.yml) here") for path in paths])
     return unique
