@@ -348,7 +348,7 @@ class EngineTables(NamedTuple):
     controls: tuple[Control, ...]  # in the governance rubric's order
     controls_by_id: Mapping[str, Control]
     gaps: dict[tuple[int, Strength, int, bool, int], Gap]  # each gap made so far, by what decides it
-    gap_lists: dict[tuple[Gap, ...], str]  # gaps as the pilot's texts list them
+    gap_texts: dict[Gap, str]  # each gap as the pilot's texts name it
     milestone_index: tuple[float, ...]  # each template's index as the "milestone" fact
     exit_criteria: TextChoice
     rollback_triggers: TextChoice

@@ -46,13 +46,18 @@ def _texts(choice: TextChoice, facts: Facts, variables: Mapping[str, str]) -> li
 
 
 def _gap_list(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> str:
-    written = rubrics.tables.gap_lists
-    text = written.get(gaps)
-    if text is None:
-        text = ", ".join(f"{gap.control} ({display(gap.required)})" for gap in gaps)
-        if len(written) < MEMO_LIMIT:
-            written[gaps] = text
-    return text
+    # Tasks share few distinct gaps but many combinations of them: each gap's text is written once
+    # (option values are strings or booleans, so equal gaps read the same).
+    written = rubrics.tables.gap_texts
+    texts = []
+    for gap in gaps:
+        text = written.get(gap)
+        if text is None:
+            text = f"{gap.control} ({display(gap.required)})"
+            if len(written) < MEMO_LIMIT:
+                written[gap] = text
+        texts.append(text)
+    return ", ".join(texts)
 
 
 def _milestones(
