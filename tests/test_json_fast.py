@@ -142,6 +142,8 @@ def _variants(draw: st.DrawFn) -> Report:
         demand=draw(FLOATS),
         lower_level=draw(st.none() | INTEGERS),
         tier_reasons=tuple(draw(st.lists(TEXTS, max_size=2))),
+        kind_reasons=tuple(draw(st.lists(TEXTS, max_size=2))),
+        target_reason=draw(TEXTS),
         named_risks=tuple(draw(st.lists(st.sampled_from(rubrics.named_risks), max_size=3))),
     )
     milestones = tuple(
@@ -155,7 +157,13 @@ def _variants(draw: st.DrawFn) -> Report:
         else m
         for m in plan.milestones
     )
-    plan = plan._replace(milestones=milestones, measure_baseline_first=draw(st.booleans()), fallback=draw(TEXTS))
+    plan = plan._replace(
+        milestones=milestones,
+        measure_baseline_first=draw(st.booleans()),
+        triggers=tuple(draw(st.lists(TEXTS, max_size=2))),
+        steps=tuple(draw(st.lists(TEXTS, max_size=2))),
+        fallback=draw(TEXTS),
+    )
     return report._replace(task=task, rubrics=rubrics, assessment=a, plan=plan, summary=draw(TEXTS))
 
 
@@ -172,8 +180,10 @@ def test_caches_stay_within_their_limit(monkeypatch: pytest.MonkeyPatch) -> None
     for name in ("_criteria_rows", "_gaps", "_assumptions"):  # empty, as in a new process
         monkeypatch.setattr(json_report, name, json_report._CachedRows(getattr(json_report, name).entry))
     monkeypatch.setattr(json_report, "_shared_texts", {})
+    monkeypatch.setattr(json_report, "_repeated_string", json_report._RepeatedStrings().__getitem__)
     for example in EXAMPLES:
         _assert_same_bytes(evaluate(LOADER.load(str(example)), RUBRICS))
     for rows in (json_report._criteria_rows, json_report._gaps, json_report._assumptions):
         assert max(len(rows.by_value), len(rows.by_identity), len(rows.held)) <= limit
     assert len(json_report._shared_texts) <= limit
+    assert len(json_report._repeated_string.__self__) <= limit

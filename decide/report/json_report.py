@@ -5,8 +5,8 @@ writes by the thousand, is written out by hand instead, key by key in the same o
 dictionaries and encoding them cost twice as much: each value goes through the function the standard encoder
 would call on it, and what repeats across a portfolio is encoded once and cached (criteria rows, gaps and
 assumptions by value or, for the results the rubric set scores in advance, by identity; the rubric set's own
-parts by identity). Its bytes are exactly those of encoding ``report_dict``, for every value of the types the
-model declares; tests/test_json_fast.py compares them.
+parts by identity; the texts its templates give, by value). Its bytes are exactly those of encoding
+``report_dict``, for every value of the types the model declares; tests/test_json_fast.py compares them.
 """
 
 from __future__ import annotations
@@ -249,8 +249,24 @@ _gaps = _CachedRows(_gap)
 _assumptions = _CachedRows(_assumption)
 
 
-def _strings(texts: Iterable[str]) -> str:
-    return "[" + ",".join(map(_string, texts)) + "]"
+class _RepeatedStrings(dict[str, str]):
+    """Strings as JSON, each encoded the first time it is met: for the texts the rubric set's templates give, which
+    most reports repeat (the exit criteria, the reasons, the rollback texts). Finding one again (hashing it, in C)
+    costs a fraction of escaping it again."""
+
+    def __missing__(self, text: str) -> str:
+        encoded = _string(text)  # raises for anything but a str: only strings are kept
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[text] = encoded
+        return encoded
+
+
+_repeated_string = _RepeatedStrings().__getitem__
+
+
+def _repeated_strings(texts: Iterable[str]) -> str:
+    return "[" + ",".join(map(_repeated_string, texts)) + "]"
 
 
 def _integer(value: int) -> str:
@@ -270,7 +286,7 @@ def _milestone_text(m: Milestone) -> str:
         '{"id":', _string(m.id), ',"name":', _string(m.name), ',"level":', _integer(m.level),
         ',"level_name":', _string(m.level_name), ',"duration_weeks":', _integer(m.duration_weeks),
         ',"sample_size":', _integer(m.sample_size), ',"objective":', _string(m.objective),
-        ',"exit_criteria":', _strings(m.exit_criteria), "}",
+        ',"exit_criteria":', _repeated_strings(m.exit_criteria), "}",
     ))  # fmt: skip
 
 
@@ -301,12 +317,12 @@ def _compact(report: Report, options: RenderOptions) -> str:
         ',"source":', _string(task.source), ',"sha256":', _string(task.sha256),
         '},"rubrics":', _shared(_rubric_set_text, rubrics), ',"scores":', _value(dict(assessment.scores)),
         ',"risk":{"tier":', _string(assessment.tier), ',"score":', _value(assessment.risk_score),
-        ',"reasons":', _strings(assessment.tier_reasons),
+        ',"reasons":', _repeated_strings(assessment.tier_reasons),
         ',"named_risks":', _shared(_named_risks_text, *assessment.named_risks),
         '},"recommendation":{"kind":', _string(assessment.kind), ',"readiness":', _string(assessment.readiness),
         _shared(_levels_text, start, target), ',"summary":', _string(report.summary),
         ',"kind_description":', _string(rubrics.kind_descriptions[assessment.kind]),
-        ',"autonomy_demand":', _value(assessment.demand), ',"reasons":', _strings(assessment.kind_reasons),
+        ',"autonomy_demand":', _value(assessment.demand), ',"reasons":', _repeated_strings(assessment.kind_reasons),
         ',"target_reason":', _string(assessment.target_reason),
         '},"to_ready":[', ",".join(map(_step_text, assessment.to_ready)),
         '],"lower_level":', _value(assessment.lower_level),
@@ -314,8 +330,8 @@ def _compact(report: Report, options: RenderOptions) -> str:
         ',"pilot":{"measure_baseline_first":', _value(plan.measure_baseline_first),
         ',"total_weeks":', _value(sum(m.duration_weeks for m in plan.milestones)),
         ',"milestones":[', ",".join(map(_milestone_text, plan.milestones)),
-        ']},"rollback":{"triggers":', _strings(plan.triggers), ',"steps":', _strings(plan.steps),
-        ',"fallback":', _string(plan.fallback),
+        ']},"rollback":{"triggers":', _repeated_strings(plan.triggers),
+        ',"steps":', _repeated_strings(plan.steps), ',"fallback":', _repeated_string(plan.fallback),
         '},"criteria":', _criteria_rows(assessment.criteria), ',"assumptions":', _assumptions(report.assumptions),
         "}\n",
     ))  # fmt: skip
