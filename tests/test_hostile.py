@@ -5,6 +5,7 @@ Set DECIDE_FUZZ_EXAMPLES to run the fuzzing with more cases than the regular sui
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -99,6 +100,21 @@ def test_the_limits_are_stated_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"{MAX_FILE_BYTES // (1024 * 1024)} MiB" in readme and f"{MAX_NESTING} levels" in readme
     assert "10,000 entries" in readme
+
+
+@pytest.mark.parametrize("padding", [1, 300_000, MAX_FILE_BYTES])
+def test_a_task_piped_in_is_read_whole_up_to_the_limit(padding: int) -> None:
+    """A pipe has no size: it is read piece by piece (many pieces here), to its end or past the limit."""
+    text = EXAMPLES[0].read_text("utf-8") + f"description: {'d' * padding}\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "decide", "evaluate", "/dev/stdin", "-f", "json"],
+        input=text, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    if len(text.encode()) <= MAX_FILE_BYTES:
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["task"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    else:
+        assert (result.returncode, result.stderr) == (2, "/dev/stdin: larger than 2 MiB: not a task or rubric file\n")
 
 
 def test_a_hostile_rubric_file_is_refused_too(tmp_path: Path) -> None:

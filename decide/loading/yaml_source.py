@@ -8,6 +8,7 @@ located :class:`DecideError`.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ MAX_NESTING = 64
 MAX_MERGED = 10_000
 # Task and rubric files are a few kilobytes; a larger file is refused before it is read.
 MAX_FILE_BYTES = 2 * 1024 * 1024
+_PIECE = 1 << 16  # what a read of a pipe asks for at a time
 # Below this size a file cannot nest deeply enough to endanger the C composer, so the extra
 # pass that measures nesting before composing is only paid by larger files.
 _DEPTH_SCAN_ABOVE = 8192
@@ -272,10 +274,16 @@ def read_source(path: Path | str, name: str) -> bytes:
     """A task or rubric file's bytes; ``name`` stands for it in messages."""
     too_large = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a task or rubric file"
     try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:  # refused before reading
+        # os-level calls: open() would add a buffered reader, an lseek and a terminal check per file,
+        # and reading "up to the limit" in one call would map a 2 MiB buffer for every small file.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            status = os.fstat(descriptor)
+            if status.st_size > MAX_FILE_BYTES:  # refused before reading
                 raise DecideError.at(name, too_large)
-            data = handle.read(MAX_FILE_BYTES + 1)  # at most one byte past the limit: a pipe has no size
+            data = _read_to_end(descriptor, status.st_size + 1 if stat.S_ISREG(status.st_mode) else None)
+        finally:
+            os.close(descriptor)
         if len(data) > MAX_FILE_BYTES:
             raise DecideError.at(name, too_large)
     except FileNotFoundError:
@@ -285,3 +293,21 @@ def read_source(path: Path | str, name: str) -> bytes:
     except OSError as error:
         raise DecideError.at(name, f"cannot read: {error.strerror or error}") from None
     return data
+
+
+def _read_to_end(descriptor: int, regular_size: int | None) -> bytes:
+    """Everything to the end, or at least one byte past the limit. A regular file is read in one call
+    of its size plus one (a short read there is its end); a pipe, which has no size, in pieces."""
+    parts: list[bytes] = []
+    total = 0
+    wanted = regular_size or _PIECE
+    while total <= MAX_FILE_BYTES:
+        part = os.read(descriptor, min(wanted, MAX_FILE_BYTES + 1 - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+        if regular_size is not None and len(part) < wanted:
+            break
+        wanted = _PIECE
+    return parts[0] if len(parts) == 1 else b"".join(parts)
