@@ -189,6 +189,7 @@ def run_batch(
     first_seen: dict[str, int] = {}  # id → the position of the file that has it, to name both in a duplicate
     identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
     outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
+    finished = False
     try:
         with PortfolioWriter(out_dir, run_id, identity, html=fmt is ReportFormat.HTML) as summary:
             done = 0
@@ -205,10 +206,13 @@ def run_batch(
                         on_problem(problem)
                 done += len(chunk)
                 on_progress(Progress(done, len(files)))
-            return summary.finish()
+            totals = summary.finish()
+            finished = True
+            return totals
     finally:
         outcomes.close()  # stops the workers before their temporary files are swept up
-        remove_temporaries(out_dir, run_id)
+        if not finished:  # a finished batch renamed or removed every report it wrote
+            remove_temporaries(out_dir, run_id)
 
 
 def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[str], out_dir: Path) -> list[Problem]:
