@@ -150,7 +150,17 @@ try:  # CPython's encoder, made once: JSONEncoder.encode makes a new one for eve
 except ImportError:  # pragma: no cover - Pythons without the C accelerator
     _value: Callable[[Any], str] = _COMPACT.encode
 else:
-    _ENCODER = make_encoder(None, _COMPACT.default, encode_basestring, None, ":", ",", False, False, True)
+    _ENCODER = make_encoder(
+        None,  # no record of the containers met: a report holds no cycles
+        _COMPACT.default,
+        encode_basestring,
+        None,  # no indent
+        _COMPACT.key_separator,
+        _COMPACT.item_separator,
+        _COMPACT.sort_keys,
+        _COMPACT.skipkeys,
+        _COMPACT.allow_nan,
+    )
 
     def _value(value: Any) -> str:
         """Any JSON value as _COMPACT encodes it."""
