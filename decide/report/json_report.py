@@ -24,7 +24,7 @@ from decide.report import RenderOptions
 
 REPORT_FORMAT_VERSION = 1
 
-GENERATOR = {"name": "decide", "version": __version__}
+_GENERATOR = {"name": "decide", "version": __version__}
 
 
 def criterion_row(c: CriterionResult) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
     start, target = rubrics.level(assessment.start_level), rubrics.level(assessment.target_level)
     return {
         "version": REPORT_FORMAT_VERSION,
-        "generator": dict(GENERATOR),
+        "generator": dict(_GENERATOR),
         "task": {
             "id": task.id,
             "title": task.title,
@@ -347,7 +347,7 @@ def _compact(report: Report, options: RenderOptions) -> str:
     ))  # fmt: skip
 
 
-_HEAD = '{"version":' + _value(REPORT_FORMAT_VERSION) + ',"generator":' + _value(GENERATOR) + ',"task":{"id":'
+_HEAD = '{"version":' + _value(REPORT_FORMAT_VERSION) + ',"generator":' + _value(_GENERATOR) + ',"task":{"id":'
 
 
 def render(report: Report, options: RenderOptions) -> str:
