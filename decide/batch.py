@@ -73,8 +73,9 @@ class _Worker:
         self.render = renderer(fmt)
         self.options = RenderOptions(color=False, width=100, compact=True)
         self.suffix = REPORT_SUFFIX[fmt]
-        self.out_dir = out_dir
-        self.run_id = run_id
+        # File names as strings, built once: a Path per report costs more than writing it.
+        self.folder = str(out_dir)
+        self.temporaries = os.path.join(self.folder, f".decide-{run_id}-")
 
     def __call__(self, chunk: Sequence[Item]) -> list[Outcome]:
         refused: dict[int, Outcome] = {}
@@ -100,9 +101,9 @@ class _Worker:
     def write(self, index: int, report_and_text: tuple[Report, str]) -> Outcome:
         """The report in a temporary file, for the main process to rename into place."""
         report, text = report_and_text
-        temporary = os.path.join(self.out_dir, f".decide-{self.run_id}-{index}.tmp")
+        temporary = f"{self.temporaries}{index}.tmp"
         name = f"{report.task.id}{self.suffix}"
-        write_temporary(temporary, text, durable=False, shown_as=self.out_dir / name)
+        write_temporary(temporary, text, durable=False, shown_as=os.path.join(self.folder, name))
         return Outcome(index, TaskRow.of(report, name), temporary, ())
 
 
@@ -189,13 +190,14 @@ def run_batch(
     first_seen: dict[str, int] = {}  # id → the position of the file that has it, to name both in a duplicate
     identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
     outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
+    folder = str(out_dir)
     finished = False
     try:
         with PortfolioWriter(out_dir, run_id, identity, html=fmt is ReportFormat.HTML) as summary:
             done = 0
             for chunk in outcomes:
                 # Every report of the chunk into place first, then the summaries: system calls together.
-                settled = [(outcome, _settle(outcome, first_seen, files, out_dir)) for outcome in chunk]
+                settled = [(outcome, _settle(outcome, first_seen, files, folder)) for outcome in chunk]
                 for outcome, problems in settled:
                     if not problems:
                         assert outcome.row is not None
@@ -215,7 +217,7 @@ def run_batch(
             remove_temporaries(out_dir, run_id)
 
 
-def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[str], out_dir: Path) -> list[Problem]:
+def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[str], folder: str) -> list[Problem]:
     """Rename a report into place, or remove it if its id is taken or reserved: its problems."""
     problems = list(outcome.problems)
     row = outcome.row
@@ -224,7 +226,7 @@ def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[str], 
         if problems:
             os.unlink(outcome.temporary)
         else:
-            publish(outcome.temporary, os.path.join(out_dir, row.report))
+            publish(outcome.temporary, os.path.join(folder, row.report))
             first_seen[row.id] = outcome.position
     return problems
 
