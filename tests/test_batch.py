@@ -31,6 +31,20 @@ def _portfolio(folder: Path, count: int) -> Path:
     return folder
 
 
+def _batch_under_way(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[str], Path]:
+    """A real batch of 3,000 tasks, once it has written 20 reports: its process and output folder."""
+    tasks = _portfolio(tmp_path / "tasks", 3000)
+    out = tmp_path / "reports"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(out), *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("task-*.json")) if out.exists() else []) < 20:
+        time.sleep(0.02)
+    return process, out
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
@@ -186,15 +200,7 @@ def test_one_worker_and_two_give_byte_identical_output(tmp_path: Path) -> None:
 
 
 def test_interrupted_batch_leaves_only_complete_files(tmp_path: Path) -> None:
-    tasks = _portfolio(tmp_path / "tasks", 3000)
-    out = tmp_path / "reports"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(out), "--jobs", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("task-*.json")) if out.exists() else []) < 20:
-        time.sleep(0.02)
+    process, out = _batch_under_way(tmp_path, "--jobs", "2")
     interrupted_at = time.monotonic()
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
@@ -210,6 +216,22 @@ def test_interrupted_batch_leaves_only_complete_files(tmp_path: Path) -> None:
     for path in written:
         json.loads(path.read_text(encoding="utf-8"))  # each report is complete
     assert stdout == ""
+
+
+def test_a_worker_killed_mid_batch_stops_it_cleanly(tmp_path: Path) -> None:
+    """Say the system runs out of memory and kills a worker: the batch ends with one line, no hang."""
+    process, out = _batch_under_way(tmp_path, "--jobs", "2")
+    workers = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    assert workers, "the batch finished before a worker could be killed"
+    os.kill(int(workers[0]), signal.SIGKILL)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2, stderr
+    assert stderr == (
+        "decide: a worker process ended unexpectedly (exit code -9); the reports written are complete, "
+        "no summary was written\n"
+    )
+    assert not [path.name for path in out.iterdir() if path.name.startswith(".")]
+    assert not (out / "summary.json").exists()
 
 
 def test_quiet_when_not_on_a_terminal(tmp_path: Path) -> None:

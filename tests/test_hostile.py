@@ -28,7 +28,7 @@ from decide.loading.task import TaskLoader
 from decide.loading.yaml_source import MAX_FILE_BYTES, MAX_NESTING
 from decide.report import RenderOptions, render
 from tests.conftest import EXAMPLES, ROOT
-from tests.test_batch import _portfolio
+from tests.test_batch import _batch_under_way
 
 RUBRICS = load_rubrics()
 LOADER = TaskLoader(RUBRICS)
@@ -163,13 +163,7 @@ def test_stdout_closed_early_is_no_traceback() -> None:
 
 
 def test_sigterm_during_batch_leaves_only_complete_files(tmp_path: Path) -> None:
-    tasks = _portfolio(tmp_path / "tasks", 3000)
-    out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(out.glob("*.json")) if out.exists() else []) < 20:
-        time.sleep(0.02)
+    process, out = _batch_under_way(tmp_path)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 143, stderr
