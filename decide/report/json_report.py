@@ -145,27 +145,35 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 _string: Callable[[str], str] = encode_basestring  # a str as _COMPACT encodes it
 
-try:  # CPython's encoder, made once: JSONEncoder.encode makes a new one for every call
-    from _json import make_encoder
-except ImportError:  # pragma: no cover - Pythons without the C accelerator
-    _value: Callable[[Any], str] = _COMPACT.encode
-else:
-    _ENCODER = make_encoder(
-        None,  # no record of the containers met: a report holds no cycles
-        _COMPACT.default,
+
+def encoding_function(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """What ``encoder.encode`` does (one line, text as it is), with CPython's C encoder made once:
+    ``encode`` makes a new one for every call, which costs as much as encoding a small value."""
+    try:
+        from _json import make_encoder
+    except ImportError:  # pragma: no cover - Pythons without the C accelerator
+        return encoder.encode
+    assert encoder.indent is None and not encoder.ensure_ascii, "one line, and text as it is"
+    made = make_encoder(
+        None,  # no record of the containers met: the values hold no cycles
+        encoder.default,
         encode_basestring,
         None,  # no indent
-        _COMPACT.key_separator,
-        _COMPACT.item_separator,
-        _COMPACT.sort_keys,
-        _COMPACT.skipkeys,
-        _COMPACT.allow_nan,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
     )
 
-    def _value(value: Any) -> str:
-        """Any JSON value as _COMPACT encodes it."""
-        # A str straight to the function the encoder would call on it: most answers are strings.
-        return encode_basestring(value) if type(value) is str else "".join(_ENCODER(value, 0))
+    def encode(value: Any) -> str:
+        # A str straight to the function the encoder would call on it: most values are strings.
+        return encode_basestring(value) if type(value) is str else "".join(made(value, 0))
+
+    return encode
+
+
+_value = encoding_function(_COMPACT)  # any JSON value as _COMPACT encodes it
 
 
 # The types of JSON's scalars: only entries made from items of these alone are cached.

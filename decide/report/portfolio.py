@@ -21,6 +21,7 @@ from typing import IO, Any, NamedTuple
 from decide import __version__
 from decide.model import KINDS, READINESS, TIERS, Report
 from decide.output import publish, write_temporary
+from decide.report.json_report import encoding_function
 from decide.report.markdown import code, escape, table
 
 SUMMARY_FORMAT_VERSION = 1
@@ -130,8 +131,7 @@ def _cell(text: str) -> str:
 # The few control names, each set as code once rather than once per task that misses it.
 _control_code = functools.cache(code)
 
-# One encoder, built once: ``json.dumps`` with options builds a new one for every value.
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+_encode = encoding_function(json.JSONEncoder(ensure_ascii=False))
 
 
 def _json_item(value: Any) -> str:
@@ -169,7 +169,6 @@ class PortfolioWriter:
     def _write(self, name: str, text: str) -> None:
         self._spools[name].write(text)
         self._items[name] += 1
-
 
     def _item(self, name: str, value: Any) -> None:
         self._write(name, (",\n" if self._items[name] else "") + _json_item(value))
