@@ -315,8 +315,13 @@ class Memo(NamedTuple):
     key: Callable[[Facts], Hashable]  # the facts in ``reads``, together (an ``itemgetter``: one C call)
 
     def keep(self, key: Hashable, value: Any) -> None:
-        if len(self.found) < MEMO_LIMIT:
-            self.found[key] = value
+        remember(self.found, key, value)
+
+
+def remember(found: dict[Any, Any], key: Hashable, value: Any) -> None:
+    """Keep ``value`` under ``key`` in one of the engine's memos, while it holds fewer than MEMO_LIMIT."""
+    if len(found) < MEMO_LIMIT:
+        found[key] = value
 
 
 class Control(NamedTuple):
@@ -349,6 +354,7 @@ class EngineTables(NamedTuple):
     controls_by_id: Mapping[str, Control]
     gaps: dict[tuple[int, Strength, int, bool, int], Gap]  # each gap made so far, by what decides it
     gap_texts: dict[Gap, str]  # each gap as the pilot's texts name it
+    gap_steps: dict[Gap, tuple[tuple[bool, float, int], dict[str, Step]]]  # order, and step by readiness after it
     milestone_index: tuple[float, ...]  # each template's index as the "milestone" fact
     exit_criteria: TextChoice
     rollback_triggers: TextChoice

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from decide.model import (
     KINDS,
-    MEMO_LIMIT,
+    READINESS,
     TIERS,
     Assessment,
     Control,
@@ -27,6 +28,7 @@ from decide.model import (
     Step,
     Strength,
     Task,
+    remember,
 )
 
 
@@ -193,8 +195,7 @@ def _gaps(rubrics: RubricSet, strongest: Strongest, present_ranks: list[int], ti
                 requirement_id,
                 level,
             )
-            if len(made) < MEMO_LIMIT:
-                made[key] = gap
+            remember(made, key, gap)
         gaps.append(gap)
     return tuple(gaps)
 
@@ -219,19 +220,28 @@ def path_to_ready(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> tuple[Step, ...]
     Requirements never depend on the controls, so every gap must close and closing it at exactly
     the required option is the least change: the set is the gaps themselves, found exactly. The
     order puts blocking gaps first, then the least effort; readiness follows each step."""
-    controls = rubrics.tables.controls_by_id
-    costs = [_cost(controls[gap.control], gap) for gap in gaps]
-    ranked = sorted(
-        range(len(gaps)), key=lambda n: (gaps[n].severity != "blocking", costs[n], controls[gaps[n].control].position)
-    )
+    known = rubrics.tables.gap_steps
+    ranked = []
+    for gap in gaps:
+        found = known.get(gap)
+        if found is None:  # tasks share few distinct gaps: each one's order and steps are made once
+            control = rubrics.tables.controls_by_id[gap.control]
+            cost = _cost(control, gap)
+            steps_after = {
+                readiness: Step(f"governance.{gap.control}", gap.present, gap.required, cost, readiness)
+                for readiness in READINESS
+            }
+            found = ((gap.severity != "blocking", cost, control.position), steps_after)
+            remember(known, gap, found)
+        ranked.append(found)
+    ranked.sort(key=itemgetter(0))  # no two gaps share a control: the positions differ
     # Readiness after each step is that of the gaps still open after it: walk back from the last.
     steps: list[Step] = []
     readiness = "ready"
-    for n in reversed(ranked):
-        gap = gaps[n]
-        steps.append(Step(f"governance.{gap.control}", gap.present, gap.required, costs[n], readiness))
+    for (advisory, _, _), steps_after in reversed(ranked):
+        steps.append(steps_after[readiness])
         if readiness != "not-ready":
-            readiness = "not-ready" if gap.severity == "blocking" else "conditional"
+            readiness = "conditional" if advisory else "not-ready"
     return tuple(reversed(steps))
 
 

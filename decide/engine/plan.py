@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from decide.loading.rubrics import METRIC_FACTS
 from decide.model import (
-    MEMO_LIMIT,
     Assessment,
     Facts,
     Gap,
@@ -19,6 +18,7 @@ from decide.model import (
     Task,
     TextChoice,
     display,
+    remember,
 )
 
 
@@ -54,8 +54,7 @@ def _gap_list(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> str:
         text = written.get(gap)
         if text is None:
             text = f"{gap.control} ({display(gap.required)})"
-            if len(written) < MEMO_LIMIT:
-                written[gap] = text
+            remember(written, gap, text)
         texts.append(text)
     return ", ".join(texts)
 

@@ -603,6 +603,7 @@ def _engine_tables(
         controls_by_id={control.id: control for control in reversed(control_tables)},  # the first of an id wins
         gaps={},
         gap_texts={},
+        gap_steps={},
         milestone_index=tuple(float(pilot["milestones"].index(m)) for m in pilot["milestones"]),
         exit_criteria=_text_choice(pilot["exit_criteria"]),
         rollback_triggers=_text_choice(rollback["rollback_triggers"]),
