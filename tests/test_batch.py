@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -232,6 +233,15 @@ def test_a_worker_killed_mid_batch_stops_it_cleanly(tmp_path: Path) -> None:
     )
     assert not [path.name for path in out.iterdir() if path.name.startswith(".")]
     assert not (out / "summary.json").exists()
+
+
+@pytest.mark.skipif(shutil.which("taskset") is None, reason="no taskset on this machine")
+def test_workers_default_to_the_cpus_the_process_may_use() -> None:
+    """In a container or under taskset there may be fewer CPUs to use than the machine has."""
+    script = "from decide.cli.batch import _usable_cpus; print(_usable_cpus())"
+    pinned = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, check=True)  # fmt: skip
+    assert pinned.stdout == "1\n"
 
 
 def test_quiet_when_not_on_a_terminal(tmp_path: Path) -> None:

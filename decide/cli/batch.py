@@ -69,6 +69,13 @@ class ProgressDisplay:
         self.stop()
 
 
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def batch(
     paths: PathsArgument,
     out_dir: Annotated[
@@ -79,7 +86,7 @@ def batch(
         ReportFormat.JSON
     ),
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: the number of CPUs].")
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: one per CPU it may use].")
     ] = None,
     rubrics: RubricsOption = None,
 ) -> None:
@@ -95,7 +102,7 @@ def batch(
         with ProgressDisplay(len(files)) as display:
             try:
                 totals = run_batch(
-                    files, rubric_set, out_dir, fmt=fmt, jobs=jobs or os.cpu_count() or 1,
+                    files, rubric_set, out_dir, fmt=fmt, jobs=jobs or _usable_cpus(),
                     on_problem=display.problem, on_progress=display.advance,
                 )  # fmt: skip
             except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (Terminated)
