@@ -116,46 +116,39 @@ def measure(command: list[str]) -> tuple[float, int]:
     return float(wall), int(peak_kib)
 
 
-def bench(count: int, rounds: int, jobs: int | None, out_root: str | None = None) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="decide-batch-bench-"))
-    outs = Path(tempfile.mkdtemp(prefix="decide-batch-out-", dir=out_root))
-    try:
-        tasks = work / "tasks"
-        generate(tasks, count)
-        floor_command = [sys.executable, "-c", FLOOR, str(tasks)]
-        floors: list[float] = []
-        subjects: list[float] = []
-        peaks: list[int] = []
-        files_only: list[float] = []
-        measure(floor_command)  # warm the page cache
-        for number in range(rounds):
-            floors.append(measure(floor_command)[0])
-            # A new folder each round, all removed at the end: on ext4 without a journal, creating a
-            # file skips, one by one, the inodes freed in the last minutes, so deleting the previous
-            # round's reports just before a round would make its file creation several times slower.
-            subject = [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(outs / f"out-{number}")]
-            wall, peak = measure(subject + (["--jobs", str(jobs)] if jobs else []))
-            subjects.append(wall)
-            peaks.append(peak)
-            written = subprocess.run(
-                [sys.executable, "-c", FILES_ONLY, str(outs / "out-0"), str(outs / f"files-only-{number}")],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            files_only.append(float(written.stdout))
-        floor, wall = statistics.median(floors), statistics.median(subjects)
-        return {
-            "files": count,
-            "floor_s": round(floor, 3),
-            "batch_s": round(wall, 3),
-            "ratio": round(wall / floor, 2),
-            "peak_rss_mib": round(max(peaks) / 1024, 1),
-            "files_only_s": round(statistics.median(files_only), 3),
-            "floor_samples": [round(x, 3) for x in floors],
-            "batch_samples": [round(x, 3) for x in subjects],
-        }
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(outs, ignore_errors=True)
+def bench(count: int, rounds: int, jobs: int | None, tasks: Path, outs: Path) -> dict[str, Any]:
+    generate(tasks, count)
+    floor_command = [sys.executable, "-c", FLOOR, str(tasks)]
+    floors: list[float] = []
+    subjects: list[float] = []
+    peaks: list[int] = []
+    files_only: list[float] = []
+    measure(floor_command)  # warm the page cache
+    for number in range(rounds):
+        floors.append(measure(floor_command)[0])
+        # A new folder each round, all removed at the end: on ext4 without a journal, creating a
+        # file skips, one by one, the inodes freed in the last minutes, so deleting the previous
+        # round's reports just before a round would make its file creation several times slower.
+        subject = [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(outs / f"out-{number}")]
+        wall, peak = measure(subject + (["--jobs", str(jobs)] if jobs else []))
+        subjects.append(wall)
+        peaks.append(peak)
+        written = subprocess.run(
+            [sys.executable, "-c", FILES_ONLY, str(outs / "out-0"), str(outs / f"files-only-{number}")],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        files_only.append(float(written.stdout))
+    floor, wall = statistics.median(floors), statistics.median(subjects)
+    return {
+        "files": count,
+        "floor_s": round(floor, 3),
+        "batch_s": round(wall, 3),
+        "ratio": round(wall / floor, 2),
+        "peak_rss_mib": round(max(peaks) / 1024, 1),
+        "files_only_s": round(statistics.median(files_only), 3),
+        "floor_samples": [round(x, 3) for x in floors],
+        "batch_samples": [round(x, 3) for x in subjects],
+    }
 
 
 def main() -> None:
@@ -170,7 +163,18 @@ def main() -> None:
         help="make the output folder here (e.g. /dev/shm), to tell the file system's cost from decide's",
     )
     arguments = parser.parse_args()
-    results = [bench(count, arguments.rounds, arguments.jobs, arguments.out_root) for count in arguments.sizes]
+    # Every size's files are removed only at the very end: deleting thousands of files slows the
+    # file creation that follows (see the README), which would tax the next size's rounds.
+    work = Path(tempfile.mkdtemp(prefix="decide-batch-bench-"))
+    outs = Path(tempfile.mkdtemp(prefix="decide-batch-out-", dir=arguments.out_root))
+    try:
+        results = [
+            bench(count, arguments.rounds, arguments.jobs, work / f"tasks-{count}", outs / f"size-{count}")
+            for count in arguments.sizes
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(outs, ignore_errors=True)
     if arguments.json:
         print(json.dumps(results, indent=2))
         return
