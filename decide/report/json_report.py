@@ -183,6 +183,13 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _CACHE_LIMIT = 10_000
 
 
+def _keep(cache: dict[Any, Any], key: Hashable, value: Any) -> None:
+    """``cache[key] = value``, the cache first emptied if it is full."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
 class _CachedRows:
     """One kind of entry laid out as a JSON array, each entry encoded only the first time its item (and context)
     is seen."""
@@ -226,9 +233,7 @@ class _CachedRows:
             zeros = tuple(i for i, value in enumerate(item) if type(value) is float and value == 0.0)
             # An item with -0.0 is too rare to be worth keeping, and an equal one with 0.0 must not find its text.
             if not _has_negative_zero(item, zeros):
-                if len(self.by_value) >= _CACHE_LIMIT:
-                    self.by_value.clear()
-                self.by_value[key] = (text, zeros, item)
+                _keep(self.by_value, key, (text, zeros, item))
         return text, False
 
     def _hold(self, item: Any, context: Hashable, text: str) -> None:
@@ -256,9 +261,7 @@ def _shared(encode: Callable[..., str], *shared: Any) -> str:
     if found is not None:
         return found[1]
     text = encode(*shared)
-    if len(_shared_texts) >= _CACHE_LIMIT:
-        _shared_texts.clear()
-    _shared_texts[key] = (shared, text)
+    _keep(_shared_texts, key, (shared, text))
     return text
 
 
@@ -274,9 +277,7 @@ class _RepeatedStrings(dict[str, str]):
 
     def __missing__(self, text: str) -> str:
         encoded = _string(text)  # raises for anything but a str: only strings are kept
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
-        self[text] = encoded
+        _keep(self, text, encoded)
         return encoded
 
 
