@@ -77,7 +77,7 @@ class _Worker:
         self.loader = TaskLoader(rubrics)
         self.rubrics = rubrics
         self.render = renderer(fmt)
-        self.options = RenderOptions(color=False, width=100, compact=True)
+        self.options = RenderOptions(color=False, width=100)
         self.suffix = REPORT_SUFFIX[fmt]
         # File names as strings, built once: a Path per report costs more than writing it.
         self.folder = str(out_dir)

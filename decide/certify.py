@@ -8,12 +8,12 @@ it was issued until is due. The date is passed in, never read here, so that it c
 from __future__ import annotations
 
 import datetime
-import json
 from typing import Any
 
 from decide import __version__
 from decide.engine.assess import required_at
 from decide.model import Report, display
+from decide.report.json_encoding import dump_json
 
 CERTIFICATE_VERSION = 1
 
@@ -49,7 +49,7 @@ def _weakest(report: Report, control: str) -> Any:
 
 
 def certificate_json(report: Report, issued: datetime.date) -> str:
-    return json.dumps(certificate(report, issued), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(certificate(report, issued))
 
 
 def stale_reasons(document: dict[str, Any], report: Report, today: datetime.date) -> list[str]:

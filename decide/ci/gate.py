@@ -7,7 +7,6 @@ re-judges. The exit code is computed here, on the model.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,6 +18,7 @@ from decide.errors import EXIT_GATE, EXIT_INPUT, EXIT_OK, DecideError, Problem
 from decide.loading.task import TaskLoader
 from decide.loading.yaml_source import read_yaml_file
 from decide.model import READINESS, TIERS, Report, RubricSet, display
+from decide.report.json_encoding import dump_json
 
 RESULT_FORMAT_VERSION = 1
 
@@ -161,7 +161,7 @@ def result_json(result: GateResult) -> str:
         "exit_code": result.exit_code,
         "tasks": tasks,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(document)
 
 
 def gap_lines(report: Report, severities: Iterable[str] = ("blocking",)) -> list[str]:

@@ -24,7 +24,6 @@ class ReportFormat(StrEnum):
 class RenderOptions(NamedTuple):
     color: bool = False  # text: ANSI colours
     width: int = 100  # text: columns
-    compact: bool = False  # json: no indentation (a batch writes thousands; same content)
     framework: str | None = None  # show only this framework's references with each gap
 
 

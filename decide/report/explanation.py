@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from decide.engine.explain import Explanation
 from decide.model import RUBRICS, Report, display
+from decide.report.json_encoding import dump_json
 from decide.report.json_report import criteria_rows
 
 
@@ -103,7 +103,7 @@ def explanation_dict(explanation: Explanation, what_if: Sequence[Side] = ()) -> 
 
 
 def explanation_json(explanation: Explanation, what_if: Sequence[Side] = ()) -> str:
-    return json.dumps(explanation_dict(explanation, what_if), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(explanation_dict(explanation, what_if))
 
 
 def _comparison(sides: Sequence[Side]) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import json
 import os
 import shutil
 from collections import Counter
@@ -21,7 +20,7 @@ from typing import IO, Any, NamedTuple
 from decide import __version__
 from decide.model import KINDS, READINESS, TIERS, Report
 from decide.output import publish, write_temporary
-from decide.report.json_report import encoding_function
+from decide.report.json_encoding import dump_json
 from decide.report.markdown import code, escape, table
 
 SUMMARY_FORMAT_VERSION = 1
@@ -131,13 +130,11 @@ def _cell(text: str) -> str:
 # The few control names, each set as code once rather than once per task that misses it.
 _control_code = functools.cache(code)
 
-_encode = encoding_function(json.JSONEncoder(ensure_ascii=False))
-
 
 def _json_item(value: Any) -> str:
-    """One array item on a line of its own: one C-encoder call per task, and a summary whose
-    diff between two runs shows one line per changed task."""
-    return "    " + _encode(value)
+    """One array item on a line of its own: a summary whose diff between two runs shows one line
+    per changed task."""
+    return "    " + dump_json(value, indent=False)
 
 
 class PortfolioWriter:
@@ -329,7 +326,7 @@ class PortfolioWriter:
             "missing_controls": [m._asdict() for m in totals.missing],
         }
         # The head without its closing brace, then each listing array, one item per line.
-        parts: list[str | Path] = [json.dumps(head, indent=2, ensure_ascii=False)[:-2]]
+        parts: list[str | Path] = [dump_json(head).removesuffix("\n}\n")]
         for key, spool in (("not_ready", "json-not-ready"), ("tasks", "json-tasks"), ("invalid", "json-invalid")):
             if self._has(spool):
                 parts += [f',\n  "{key}": [\n', self._paths[spool], "\n  ]"]

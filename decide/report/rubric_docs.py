@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from decide.model import Criterion, RubricSet, display
+from decide.report.json_encoding import dump_json
 from decide.report.markdown import escape, table
 
 
@@ -93,7 +93,7 @@ def as_json(rubrics: RubricSet) -> str:
             for rubric in rubrics.rubrics.values()
         },
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(document)
 
 
 RUBRIC_RENDERERS = {"text": text, "markdown": markdown, "json": as_json}
