@@ -1,20 +1,24 @@
 """The data every stage shares: the rubric set, the task, and the report built from them.
 
-All of it is immutable: named tuples, which cost far less to define than dataclasses, and the
-model is on every run's start-up path. The rubric set is policy read from ``rubrics/``; conditions in it are
-compiled to numeric comparisons on *ranks* (an option's position in its list, a number, the
-length of a list), so evaluating them is cheap and monotone by construction.
+All of it is immutable named tuples. The rubric set is policy read from ``rubrics/``; conditions
+in it are compiled to numeric comparisons on *ranks* (an option's position in its list, a number,
+the length of a list), so evaluating them is cheap and monotone by construction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from decide.engine.tables import EngineTables
 
 TIERS = ("low", "medium", "high", "critical")
 KINDS = ("assistant", "agent", "hybrid")
 READINESS = ("not-ready", "conditional", "ready")
 RUBRICS = ("autonomy", "scope", "data_access", "governance")
+# Facts the plan adds: whether the task gives each metric. Rollback and pilot conditions may name them.
+METRIC_FACTS = ("metrics.error_rate", "metrics.escalation_rate", "metrics.time_saved_hours_per_week")
 
 Facts = Mapping[str, float]
 
@@ -53,7 +57,6 @@ class Condition(NamedTuple):
         return any(clause.field == field for clause in self.clauses) or any(o.names(field) for o in self.any_of)
 
     def holds(self, facts: Facts) -> bool:
-        # Written out as loops: conditions are evaluated hundreds of times per task in a batch.
         for field, ranks, low, high in self.clauses:
             rank = facts[field]
             if ranks is not None:
@@ -61,15 +64,7 @@ class Condition(NamedTuple):
                     return False
             elif not low <= rank <= high:
                 return False
-        if not self.any_of:
-            return True
-        for option in self.any_of:  # noqa: SIM110 - a loop, not a generator, on the hot path
-            if option.holds(facts):
-                return True
-        return False
-
-
-ALWAYS = Condition()
+        return not self.any_of or any(option.holds(facts) for option in self.any_of)
 
 
 # --- the rubric set ---------------------------------------------------------------------------
@@ -234,7 +229,7 @@ class RubricSet(NamedTuple):
     rollback_triggers: tuple[TextRule, ...]
     rollback_steps: tuple[TextRule, ...]
     fallbacks: tuple[TextRule, ...]
-    tables: EngineTables  # derived from the fields above when the set is compiled
+    tables: EngineTables  # the engine's lookups, derived from the fields above when the set is compiled
 
     def criteria(self) -> list[Criterion]:
         return [criterion for rubric in self.rubrics.values() for criterion in rubric.criteria]
@@ -249,117 +244,6 @@ class RubricSet(NamedTuple):
     def references_of(self, control: str, framework: str | None = None) -> list[Reference]:
         """The framework clauses a control answers to, or only one framework's."""
         return [r for r in self.references.get(control, ()) if framework is None or r.framework == framework]
-
-
-# --- what the engine derives from the rubric set -------------------------------------------------
-#
-# Lookups the engine would otherwise rebuild for every task. They hold no policy of their own:
-# the loader builds them from the rubric set's other fields, once, when it compiles the set.
-
-
-class ScoredOption(NamedTuple):
-    """An option of a choice or boolean criterion, scored in advance."""
-
-    rank: float
-    contribution: float  # unrounded: a rubric's score adds these up
-    given: CriterionResult  # the result when the task gives this answer
-    assumed: CriterionResult  # ... and when it leaves the field out and the cautious answer is taken
-
-
-class Grade(NamedTuple):
-    """What a band of a count, or a text's absence or presence, scores."""
-
-    points: float
-    label: str
-    contribution: float  # unrounded
-
-
-class CriterionTable(NamedTuple):
-    """One criterion as scoring reads it."""
-
-    criterion: Criterion
-    options: Mapping[tuple[type, Any], ScoredOption]  # choice, boolean: by the answer's type and value
-    grades: tuple[Grade, ...]  # text: by rank (absent, present); integer, list: by band
-    minimums: tuple[int, ...]  # integer, list: each band's minimum, rising
-
-
-Strength = tuple[int, str, str]  # what a requirement asks of a control: (weakest acceptable rank, its id, why)
-
-
-class RequirementTable(NamedTuple):
-    """A requirement as the gap finder reads it, its condition split so that only the level varies.
-
-    It holds at a level when the level is one of ``levels`` (its level clauses, checked when the set
-    is compiled), ``rest`` holds (checked once per task) and ``per_level`` holds, if there is one
-    (only when an ``any`` names the level). One that does not name the level holds at every level.
-    """
-
-    requirement: Requirement
-    demands: tuple[tuple[str, Strength], ...]  # by control
-    levels: frozenset[int]
-    rest: Condition
-    per_level: Condition | None
-
-
-MEMO_LIMIT = 4096  # combinations a memo remembers; past that, the engine just works them out
-
-
-class Memo(NamedTuple):
-    """What the engine worked out for each combination of the facts in ``reads``.
-
-    Tasks share few such combinations, so most find theirs already worked out. The engine fills it
-    as it goes; what it holds depends only on the rubric set, never on the order of the tasks."""
-
-    reads: tuple[str, ...]
-    found: dict[Hashable, Any]
-    key: Callable[[Facts], Hashable]  # the facts in ``reads``, together (an ``itemgetter``: one C call)
-
-    def keep(self, key: Hashable, value: Any) -> None:
-        remember(self.found, key, value)
-
-
-def remember(found: dict[Any, Any], key: Hashable, value: Any) -> None:
-    """Keep ``value`` under ``key`` in one of the engine's memos, while it holds fewer than MEMO_LIMIT."""
-    if len(found) < MEMO_LIMIT:
-        found[key] = value
-
-
-class Control(NamedTuple):
-    """A governance criterion as the gap finder reads it."""
-
-    id: str
-    field: str
-    position: int  # in the governance rubric
-    values: tuple[Any, ...]  # weakest to strongest; a text control's are "absent" and "present"
-    ranks: Mapping[Any, int]  # each value's position in ``values``
-    remedy: str
-    effort: float  # the cost of strengthening it by one option
-
-
-class TextChoice(NamedTuple):
-    """Text rules, with which of them hold remembered by the facts their conditions read."""
-
-    rules: tuple[TextRule, ...]
-    memo: Memo  # -> the texts of the rules that hold
-
-
-class EngineTables(NamedTuple):
-    """Everything the engine reads per task that does not depend on the task."""
-
-    criteria: tuple[tuple[str, tuple[CriterionTable, ...]], ...]  # by rubric, in RUBRICS order
-    common_requirements: tuple[RequirementTable, ...]  # their conditions do not name the level
-    common_memo: Memo  # -> the strongest of the common requirements that hold, by control
-    level_requirements: tuple[RequirementTable, ...]
-    controls: tuple[Control, ...]  # in the governance rubric's order
-    controls_by_id: Mapping[str, Control]
-    gaps: dict[tuple[int, Strength, int, bool, int], Gap]  # each gap made so far, by what decides it
-    gap_texts: dict[Gap, str]  # each gap as the pilot's texts name it
-    gap_steps: dict[Gap, tuple[tuple[bool, float, int], dict[str, Step]]]  # order, and step by readiness after it
-    milestone_index: tuple[float, ...]  # each template's index as the "milestone" fact
-    exit_criteria: TextChoice
-    rollback_triggers: TextChoice
-    rollback_steps: TextChoice
-    fallbacks: TextChoice
 
 
 # --- the task -----------------------------------------------------------------------------------

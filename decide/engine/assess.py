@@ -8,27 +8,20 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from operator import itemgetter
 from typing import Any
 
+from decide.engine.tables import Control, CriterionTable, Grade, RequirementTable, Strength
 from decide.model import (
     KINDS,
-    READINESS,
     TIERS,
     Assessment,
-    Control,
     CriterionResult,
-    CriterionTable,
     Facts,
     Gap,
-    Grade,
-    RequirementTable,
     RubricSet,
     Rule,
     Step,
-    Strength,
     Task,
-    remember,
 )
 
 
@@ -149,16 +142,8 @@ _NONE: Strength = (0, "", "")
 
 
 def _common(rubrics: RubricSet, facts: Facts) -> Strongest:
-    """The strongest requirement on each control among those that apply whatever the level.
-
-    Do not change the result: it is remembered for the next task with the same facts."""
-    memo = rubrics.tables.common_memo
-    key = memo.key(facts)
-    strongest: Strongest | None = memo.found.get(key)
-    if strongest is None:
-        strongest = _strongest((r for r in rubrics.tables.common_requirements if r.rest.holds(facts)), {})
-        memo.keep(key, strongest)
-    return strongest
+    """The strongest requirement on each control among those that apply whatever the level."""
+    return _strongest((r for r in rubrics.tables.common_requirements if r.rest.holds(facts)), {})
 
 
 def _level_requirements(rubrics: RubricSet, facts: Facts) -> list[RequirementTable]:
@@ -173,19 +158,15 @@ def _applying_at(candidates: list[RequirementTable], level: int, facts: Facts) -
 
 def _gaps(rubrics: RubricSet, strongest: Strongest, present_ranks: list[int], tier: str, level: int) -> tuple[Gap, ...]:
     """The controls weaker than required, in the rubric's control order."""
-    gaps: list[Gap] = []
     always_blocking = tier in rubrics.always_blocking_tiers
-    made = rubrics.tables.gaps
+    gaps: list[Gap] = []
     for control, present in zip(rubrics.tables.controls, present_ranks, strict=True):
         required = strongest.get(control.id)
         if required is None or present >= required[0]:
             continue
-        # Tasks share few distinct gaps: each is made once and found again by what decides it.
-        key = (control.position, required, present, always_blocking, level)
-        gap = made.get(key)
-        if gap is None:
-            rank, requirement_id, why = required
-            gap = Gap(
+        rank, requirement_id, why = required
+        gaps.append(
+            Gap(
                 control.id,
                 "blocking" if present == 0 or always_blocking else "advisory",
                 control.values[rank],
@@ -195,8 +176,7 @@ def _gaps(rubrics: RubricSet, strongest: Strongest, present_ranks: list[int], ti
                 requirement_id,
                 level,
             )
-            remember(made, key, gap)
-        gaps.append(gap)
+        )
     return tuple(gaps)
 
 
@@ -220,26 +200,16 @@ def path_to_ready(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> tuple[Step, ...]
     Requirements never depend on the controls, so every gap must close and closing it at exactly
     the required option is the least change: the set is the gaps themselves, found exactly. The
     order puts blocking gaps first, then the least effort; readiness follows each step."""
-    known = rubrics.tables.gap_steps
-    ranked = []
-    for gap in gaps:
-        found = known.get(gap)
-        if found is None:  # tasks share few distinct gaps: each one's order and steps are made once
-            control = rubrics.tables.controls_by_id[gap.control]
-            cost = _cost(control, gap)
-            steps_after = {
-                readiness: Step(f"governance.{gap.control}", gap.present, gap.required, cost, readiness)
-                for readiness in READINESS
-            }
-            found = ((gap.severity != "blocking", cost, control.position), steps_after)
-            remember(known, gap, found)
-        ranked.append(found)
-    ranked.sort(key=itemgetter(0))  # no two gaps share a control: the positions differ
+    controls = rubrics.tables.controls_by_id
+    ranked = sorted(
+        (gap.severity != "blocking", _cost(controls[gap.control], gap), controls[gap.control].position, gap)
+        for gap in gaps
+    )  # no two gaps share a control: the positions differ, so the gaps themselves are never compared
     # Readiness after each step is that of the gaps still open after it: walk back from the last.
     steps: list[Step] = []
     readiness = "ready"
-    for (advisory, _, _), steps_after in reversed(ranked):
-        steps.append(steps_after[readiness])
+    for advisory, cost, _, gap in reversed(ranked):
+        steps.append(Step(f"governance.{gap.control}", gap.present, gap.required, cost, readiness))
         if readiness != "not-ready":
             readiness = "conditional" if advisory else "not-ready"
     return tuple(reversed(steps))

@@ -75,11 +75,3 @@ def explain(task: Task, rubrics: RubricSet) -> Explanation:
     )  # fmt: skip
     decisive = (*a.kind_reasons, *a.tier_reasons, f"Target level {a.target_level}: {a.target_reason}", readiness)
     return Explanation(report, decisive, tuple(flips))
-
-
-def parse_override(text: str) -> tuple[str, str]:
-    """``section.field=value`` → (dotted field, the value's YAML text)."""
-    field, equals, value = text.partition("=")
-    if not equals or not field.strip():
-        raise ValueError(f"--what-if takes FIELD=VALUE, such as governance.kill_switch=true; got {text!r}")
-    return field.strip(), value

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 
-from decide.loading.rubrics import METRIC_FACTS
+from decide.engine.tables import TextRules
 from decide.model import (
+    METRIC_FACTS,
     Assessment,
     Facts,
     Gap,
@@ -16,9 +18,7 @@ from decide.model import (
     Rate,
     RubricSet,
     Task,
-    TextChoice,
     display,
-    remember,
 )
 
 
@@ -35,28 +35,23 @@ def _rate_variables(name: str, rate: Rate | None) -> dict[str, str]:
     }
 
 
-def _texts(choice: TextChoice, facts: Facts, variables: Mapping[str, str]) -> list[str]:
+def _texts(choice: TextRules, facts: Facts, variables: Mapping[str, str]) -> list[str]:
     """The texts of the rules that hold, filled in."""
-    key = choice.memo.key(facts)
-    texts: tuple[str, ...] | None = choice.memo.found.get(key)
-    if texts is None:
-        texts = tuple(rule.text for rule in choice.rules if rule.when.holds(facts))
-        choice.memo.keep(key, texts)
-    return [text.format_map(variables) for text in texts]
+    holding = _holding(choice, tuple(facts[name] for name in choice.reads))
+    return [text.format_map(variables) for text in holding]
 
 
-def _gap_list(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> str:
-    # Tasks share few distinct gaps but many combinations of them: each gap's text is written once
-    # (option values are strings or booleans, so equal gaps read the same).
-    written = rubrics.tables.gap_texts
-    texts = []
-    for gap in gaps:
-        text = written.get(gap)
-        if text is None:
-            text = f"{gap.control} ({display(gap.required)})"
-            remember(written, gap, text)
-        texts.append(text)
-    return ", ".join(texts)
+# Tasks share few combinations of the facts text rules read, and a pilot checks its exit criteria once
+# for every milestone: which rules hold is worked out once for each combination.
+@lru_cache(maxsize=4096)
+def _holding(choice: TextRules, ranks: tuple[float, ...]) -> tuple[str, ...]:
+    """The texts of the rules that hold where the facts they read have these ranks."""
+    facts = dict(zip(choice.reads, ranks, strict=True))
+    return tuple(rule.text for rule in choice.rules if rule.when.holds(facts))
+
+
+def _gap_list(gaps: tuple[Gap, ...]) -> str:
+    return ", ".join(f"{gap.control} ({display(gap.required)})" for gap in gaps)
 
 
 def _milestones(
@@ -65,10 +60,10 @@ def _milestones(
     # One copy of the facts and variables serves every milestone: each milestone sets the same
     # keys before its conditions and texts read them.
     local = dict(facts)
-    templates: list[tuple[float, MilestoneTemplate]] = []
-    for index, template in zip(rubrics.tables.milestone_index, rubrics.milestones, strict=True):
+    templates: list[tuple[int, MilestoneTemplate]] = []
+    for index, template in enumerate(rubrics.milestones):
         if template.level <= assessment.target_level:
-            local["milestone"], local["level"] = index, float(template.level)
+            local["milestone"], local["level"] = float(index), float(template.level)
             if template.when.holds(local):
                 templates.append((index, template))
     factor, tier_sample = rubrics.pilot_tiers[assessment.tier]
@@ -87,7 +82,7 @@ def _milestones(
         next_gaps = (
             assessment.gaps_by_level.get(following.level, ()) if following and following.level > template.level else ()
         )
-        local["milestone"], local["level"] = index, float(template.level)
+        local["milestone"], local["level"] = float(index), float(template.level)
         local["final"], local["has_next_gaps"] = float(following is None), float(bool(next_gaps))
         level = rubrics.level(template.level)
         milestone_variables.update(
@@ -95,7 +90,7 @@ def _milestones(
             weeks=str(weeks),
             level=str(level.level),
             level_name=level.name,
-            next_gaps=_gap_list(rubrics, next_gaps) if next_gaps else "",
+            next_gaps=_gap_list(next_gaps),
         )
         texts = _texts(rubrics.tables.exit_criteria, local, milestone_variables)
         milestones.append(

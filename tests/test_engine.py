@@ -1,18 +1,20 @@
-"""The tables and memos the engine reads instead of the rubric set give exactly its answers.
+"""The engine changes nothing it is given, and its tables read the rubric set as it is written.
 
-The rubric compiler derives lookups from the policy (each answer scored in advance, requirements
-split so that only the level varies) and the engine remembers which rules hold for combinations
-of facts. These tests check each shortcut against the plain reading of the rubric set.
+The loader derives lookups from the policy for the engine (each answer scored in advance,
+requirements split so that only the level varies); these tests hold them to the plain reading.
 """
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-import decide.model
 from decide.engine import evaluate
 from decide.engine.assess import _grade
-from decide.loading.rubrics import _requirement_table, bundled_sets, load_rubrics
+from decide.engine.explain import explain
+from decide.engine.tables import _requirement_table
+from decide.loading.rubrics import bundled_sets, load_rubrics
 from decide.loading.task import TaskLoader
 from decide.model import Clause, Condition, Requirement, RubricSet, Task
 from tests.conftest import EXAMPLES
@@ -26,7 +28,20 @@ def _tasks(rubrics: RubricSet) -> list[Task]:
 
 
 @pytest.mark.parametrize("name", SETS)
-def test_scored_answers_match_the_criteria(name: str) -> None:
+def test_evaluating_changes_neither_the_rubric_set_nor_the_task(name: str) -> None:
+    rubrics = load_rubrics(name)
+    tasks = _tasks(rubrics)
+    rubrics_before, tasks_before = copy.deepcopy(rubrics), copy.deepcopy(tasks)
+    first = [evaluate(task, rubrics)[2:] for task in tasks]
+    for task in tasks:
+        explain(task, rubrics)  # every other answer to every criterion, through the same rubric set
+    assert rubrics == rubrics_before
+    assert tasks == tasks_before
+    assert [evaluate(task, rubrics)[2:] for task in reversed(tasks)] == first[::-1]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_answer_scores_what_its_criterion_says(name: str) -> None:
     rubrics = load_rubrics(name)
     for _, tables in rubrics.tables.criteria:
         for table in tables:
@@ -48,7 +63,7 @@ def test_scored_answers_match_the_criteria(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SETS)
-def test_split_requirements_hold_where_their_conditions_do(name: str) -> None:
+def test_requirements_apply_where_their_conditions_hold(name: str) -> None:
     rubrics = load_rubrics(name)
     tables = rubrics.tables
     for task in _tasks(rubrics):
@@ -78,25 +93,3 @@ def test_a_requirement_whose_any_names_the_level_is_checked_level_by_level() -> 
                 facts = {"tier": tier, "kind": kind, "level": float(level)}
                 split = level in table.levels and table.rest.holds(facts) and table.per_level.holds(facts)
                 assert split == when.holds(facts)
-
-
-def _reports(rubrics: RubricSet, tasks: list[Task]) -> list[str]:
-    return [repr(evaluate(task, rubrics)[2:]) for task in tasks]
-
-
-@pytest.mark.parametrize("name", SETS)
-def test_what_the_memos_remember_never_changes_a_report(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    cold = load_rubrics(name)
-    tasks = _tasks(cold)
-    first = _reports(cold, tasks)
-    warm = load_rubrics(name)
-    _reports(warm, tasks[::-1])  # the memos filled in another order
-    assert _reports(warm, tasks) == first
-    assert _reports(cold, tasks) == first
-
-    monkeypatch.setattr(decide.model, "MEMO_LIMIT", 1)
-    bounded = load_rubrics(name)
-    assert _reports(bounded, tasks) == first
-    tables = bounded.tables
-    for found in (tables.common_memo.found, tables.exit_criteria.memo.found, tables.gaps, tables.gap_texts, tables.gap_steps):
-        assert len(found) <= 1
