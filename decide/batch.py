@@ -9,7 +9,6 @@ flat, and output does not depend on the number of workers.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import signal
@@ -42,10 +41,6 @@ PARALLEL_FROM = 64
 CHUNK = 64
 # Chunks given to a worker at a time: one to work on and the next, so it never waits for the main process.
 IN_FLIGHT = 2
-# A task's objects are acyclic and freed by reference counting as it goes, so the cycle collector's
-# passes over the young generation (every 700 allocations by default) find nothing: about 3% of a
-# task's time. Past this many allocations it still runs, so memory stays bounded if a cycle appears.
-YOUNG_COLLECTION_AFTER = 50_000
 RESERVED_IDS = frozenset(Path(name).stem for name in SUMMARY_FILES)
 
 
@@ -134,15 +129,10 @@ def _outcomes(
     items = list(enumerate(files))
     size = max(1, min(CHUNK, len(items) // (jobs * 16)))  # small enough that both workers stay busy
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_AFTER, *thresholds[1:])  # the workers inherit it
-    try:
-        if jobs <= 1 or len(files) < PARALLEL_FROM:
-            yield from map(_Worker(rubrics, fmt, out_dir, run_id), chunks)
-        else:
-            yield from _in_workers(chunks, (rubrics, fmt, out_dir, run_id), jobs)
-    finally:
-        gc.set_threshold(*thresholds)
+    if jobs <= 1 or len(files) < PARALLEL_FROM:
+        yield from map(_Worker(rubrics, fmt, out_dir, run_id), chunks)
+    else:
+        yield from _in_workers(chunks, (rubrics, fmt, out_dir, run_id), jobs)
 
 
 def _in_workers(
@@ -156,9 +146,6 @@ def _in_workers(
     # are pickled once for each.
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
-    # What exists now (modules, the rubric set) lives as long as the workers: the collector need
-    # not walk it in them, nor copy the pages it would touch.
-    gc.freeze()
     workers: list[tuple[BaseProcess, Connection]] = []
     finished = False
     try:
@@ -178,7 +165,6 @@ def _in_workers(
                 process.terminate()
             process.join()
             connection.close()
-        gc.unfreeze()
 
 
 def _in_order(count: int, workers: list[tuple[BaseProcess, Connection]]) -> Generator[list[Outcome], None, None]:
