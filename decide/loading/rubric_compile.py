@@ -153,11 +153,13 @@ class _Compiler:
         wants_options = kind in ("choice", "boolean", "text")
         if wants_options != bool(options) or (not wants_options) != bool(bands):
             needed = "options" if wants_options else "bands"
-            self.problem(stem, mark, f"{where}: a {kind} criterion needs {needed}, and only {needed}")
+            article = "an" if kind == "integer" else "a"
+            self.problem(stem, mark, f"{where}: {article} {kind} criterion needs {needed}, and only {needed}")
         values = [o.value for o in options]
-        expected = {"boolean": [False, True], "text": ["absent", "present"]}.get(kind)
-        if options and expected is not None and values != expected:
-            self.problem(stem, mark, f"{where}: a {kind} criterion's options are exactly {expected}, in that order")
+        expected = {"boolean": (False, True), "text": ("absent", "present")}.get(kind)
+        if options and expected is not None and tuple(values) != expected:
+            named = " and ".join(describe(value).strip("'") for value in expected)
+            self.problem(stem, mark, f"{where}: a {kind} criterion's options are exactly {named}, in that order")
         if kind == "choice" and not all(isinstance(v, str) for v in values):
             self.problem(stem, mark, f"{where}: choice values are strings")
         if len(set(map(repr, values))) != len(values):
