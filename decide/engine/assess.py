@@ -43,7 +43,7 @@ def score_criteria(
                 try:
                     scored = table.options[type(answer), answer]
                 except (KeyError, TypeError):
-                    table.criterion.rank(answer)  # not an option: raises the error scoring always raised
+                    table.criterion.rank(answer)  # not an option: raises the error that says so
                     raise
                 rank, contribution = scored.rank, scored.contribution
                 results.append(scored.assumed if assumed else scored.given)
@@ -74,7 +74,7 @@ def _grade(table: CriterionTable, answer: Any) -> tuple[float, Grade]:
     if not table.minimums:  # a text: scored by its absence or presence
         return rank, table.grades[int(rank)]
     band = bisect_right(table.minimums, rank) - 1
-    if band < 0:  # below every band: fail exactly as scoring always did
+    if band < 0:  # below every band: raises the error that says so
         table.criterion.score(answer)
     return rank, table.grades[band]
 

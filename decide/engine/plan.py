@@ -35,19 +35,19 @@ def _rate_variables(name: str, rate: Rate | None) -> dict[str, str]:
     }
 
 
-def _texts(choice: TextRules, facts: Facts, variables: Mapping[str, str]) -> list[str]:
+def _texts(group: TextRules, facts: Facts, variables: Mapping[str, str]) -> list[str]:
     """The texts of the rules that hold, filled in."""
-    holding = _holding(choice, tuple(facts[name] for name in choice.reads))
+    holding = _holding(group, tuple(facts[name] for name in group.reads))
     return [text.format_map(variables) for text in holding]
 
 
 # Tasks share few combinations of the facts text rules read, and a pilot checks its exit criteria once
 # for every milestone: which rules hold is worked out once for each combination.
 @lru_cache(maxsize=4096)
-def _holding(choice: TextRules, ranks: tuple[float, ...]) -> tuple[str, ...]:
+def _holding(group: TextRules, ranks: tuple[float, ...]) -> tuple[str, ...]:
     """The texts of the rules that hold where the facts they read have these ranks."""
-    facts = dict(zip(choice.reads, ranks, strict=True))
-    return tuple(rule.text for rule in choice.rules if rule.when.holds(facts))
+    facts = dict(zip(group.reads, ranks, strict=True))
+    return tuple(rule.text for rule in group.rules if rule.when.holds(facts))
 
 
 def _gap_list(gaps: tuple[Gap, ...]) -> str:
