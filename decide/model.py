@@ -1,8 +1,9 @@
 """The data every stage shares: the rubric set, the task, and the report built from them.
 
-All of it is immutable named tuples. The rubric set is policy read from ``rubrics/``; conditions
-in it are compiled to numeric comparisons on *ranks* (an option's position in its list, a number,
-the length of a list), so evaluating them is cheap and monotone by construction.
+All of it is named tuples that nothing changes once built. The rubric set is policy read from
+``rubrics/``; conditions in it are compiled to numeric comparisons on *ranks* (an option's
+position in its list, a number, the length of a list), so evaluating them is cheap and monotone
+by construction.
 """
 
 from __future__ import annotations
