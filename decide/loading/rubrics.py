@@ -9,6 +9,7 @@ both report every problem as ``FILE:LINE:COL: message``.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -80,6 +81,12 @@ def _set_files(folder: Path, shown: Path, chain: tuple[Path, ...] = ()) -> dict[
             for stem in SET_FILES}  # fmt: skip
 
 
+@cache
+def _file_validator(stem: str) -> SchemaValidator:
+    """The rubric schema's check of one file of a set."""
+    return SchemaValidator(packaged_schema("rubric"), part=stem)
+
+
 def load_rubrics(name_or_dir: str | None = None) -> RubricSet:
     """Read, validate and compile a rubric set; raise :class:`DecideError` listing every problem."""
     folder = resolve_rubrics(name_or_dir)
@@ -88,12 +95,10 @@ def load_rubrics(name_or_dir: str | None = None) -> RubricSet:
     documents: dict[str, MarkedDict] = {}
     digests: list[str] = []
     problems: list[Problem] = []
-    schema = packaged_schema("rubric")
-    validator = SchemaValidator(schema)
     for stem, (path, name) in files.items():
         document, data = read_yaml_file(path, name)
         digests.append(f"{stem}.yaml {hashlib.sha256(data).hexdigest()}\n")
-        found = validator.problems(document, name, schema["properties"][stem])
+        found = _file_validator(stem).problems(document, name)
         if found:
             problems.extend(found)
         else:

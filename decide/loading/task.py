@@ -18,7 +18,9 @@ TASK_FORMAT_VERSION = 1
 # The largest whole number JSON readers hold exactly; larger counts are mistakes, not workloads.
 LARGEST_NUMBER = 2**53 - 1
 _USER_KEYS = {"^x-": {"description": "Your own data: ignored by decide."}}
-_SLUG = "^[a-z0-9][a-z0-9._-]*$"
+# "$" alone also matches before a final line break in Python's regular expressions (which jsonschema
+# uses); the look-ahead makes the pattern refuse "id\n" there, as it does in every other engine.
+_SLUG = r"^[a-z0-9][a-z0-9._-]*$(?!\n)"
 
 
 def _criterion_schema(criterion: Criterion) -> dict[str, Any]:
@@ -127,9 +129,9 @@ class TaskLoader:
     def __init__(self, rubrics: RubricSet) -> None:
         self.rubrics = rubrics
         self.validator = SchemaValidator(task_schema(rubrics), root_name="the task")
-        # Each section's (key, answer field) pairs, looked up once rather than for every file.
+        # Each section's (key, answer field, whether it is a whole number), looked up once rather than per file.
         self._fields = [
-            (section, [(criterion.id, criterion.field) for criterion in rubrics.rubrics[section].criteria])
+            (section, [(c.id, c.field, c.type == "integer") for c in rubrics.rubrics[section].criteria])
             for section in RUBRICS
         ]
 
@@ -167,10 +169,11 @@ class TaskLoader:
             values = document.get(section) or _NO_ANSWERS
             marks[section] = document.key_marks[section]
             key_marks = values.key_marks
-            for key, field in fields:
+            for key, field, whole in fields:
                 value = values.get(key)
                 if value is not None:
-                    answers[field] = list(value) if isinstance(value, list) else value
+                    # JSON Schema counts 150.0 as a whole number; the report shows it as one.
+                    answers[field] = list(value) if isinstance(value, list) else int(value) if whole else value
                     marks[field] = key_marks[key]
         metrics = document.get("metrics") or {}
         return Task(

@@ -1,64 +1,62 @@
-"""Parse YAML safely, keeping where every key and value stood, and refusing duplicate keys.
+"""Read YAML as ``yaml.safe_load`` reads it, keeping where every key and value stood.
 
-Plain block files (most task files) are read by the fast reader in :mod:`block_yaml`; anything
-else is composed by PyYAML's C parser and built into marked data here. Every problem becomes a
-located :class:`DecideError`.
+PyYAML's C parser composes the document into nodes, each with its line and column; one strict
+constructor then builds the data from them as PyYAML's safe constructor would, using its own
+scalar conversions, and refuses what a governance file must not hold or could be read two ways:
+duplicate keys at any depth, tags that build objects, more nesting or merged entries than any
+real file needs. Every problem, whichever part of PyYAML raised it, becomes one located
+:class:`DecideError`.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from decide.errors import DecideError
-from decide.loading.block_yaml import read_block_yaml
-from decide.loading.marked import STR_TAG, TAG, Mark, MarkedDict, MarkedList, resolve_plain, scalar_converters
+from decide.loading.marked import Mark, MarkedDict, MarkedList
 
-# The C loader parses several times faster; the pure-Python one is the fallback.
-_CLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The C parser where PyYAML was built with libyaml. It and PyYAML's own parser (what yaml.safe_load uses)
+# disagree on where a tab may stand and on what the bare tag "!" makes of a plain scalar, so a file that
+# could hold either is composed by PyYAML's own.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSERS_DIFFER = re.compile(r"\t|(?:^|[\s\[\]{},])!(?:[\s\[\]{},]|$)", re.MULTILINE)
 
+_TAG = "tag:yaml.org,2002:"
+_MAP, _SEQ, _STR, _MERGE, _VALUE = (_TAG + name for name in ("map", "seq", "str", "merge", "value"))
 
-class _BaseLoader(_CLoader):  # type: ignore[valid-type,misc]
-    """Safe loading, resolving plain scalars as the fast reader does (and cached)."""
+# The scalar types of safe loading, converted by PyYAML's own functions. Sets, ordered maps and
+# pairs build objects that are not plain data, and are refused with every other tag.
+_SCALAR_TAGS = ("null", "bool", "int", "float", "str", "timestamp", "binary")
+_safe = yaml.constructor.SafeConstructor()
+_CONVERTERS: dict[str, Callable[[yaml.ScalarNode], Any]] = {
+    _TAG + name: getattr(_safe, "construct_yaml_" + name) for name in _SCALAR_TAGS
+}
 
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> Any:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return resolve_plain(value)
-        return super().resolve(kind, value, implicit)
+_SCALAR_NAMES = {_TAG + "int": "whole number", _TAG + "float": "number", _TAG + "timestamp": "date",
+                 _TAG + "binary": "!!binary (base64) value", _TAG + "bool": "true or false"}  # fmt: skip
 
-
-_MERGE_TAG = TAG + "merge"
-
-# Deeper nesting than this is refused: no task or rubric file needs it, and deeper structures
-# exhaust the recursion of YAML's composer and of any code that walks them.
+# Deeper nesting than this is refused: no task or rubric file needs it.
 MAX_NESTING = 64
-# Merge keys may repeat a mapping; past this many entries brought in, it is an expansion attack.
+# Aliases and merge keys may repeat what an anchor holds; past these many values repeated or entries
+# brought in, it is an expansion attack (a few lines of anchors can stand for billions of values).
+MAX_REPEATED = 100_000
 MAX_MERGED = 10_000
 # Task and rubric files are a few kilobytes; a larger file is refused before it is read.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _PIECE = 1 << 16  # what a read of a pipe asks for at a time
-# Below this size a file cannot nest deeply enough to endanger the C composer, so the extra
-# pass that measures nesting before composing is only paid by larger files.
-_DEPTH_SCAN_ABOVE = 8192
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: Any, mark: Mark, first: Mark) -> None:
-        super().__init__(key)
-        self.key, self.mark, self.first = key, mark, first
+class _Refused(Exception):
+    """A document PyYAML could read but decide will not, at the node that decides it."""
 
-
-class _TooDeep(Exception):
-    def __init__(self, mark: Mark) -> None:
-        super().__init__(mark)
-        self.mark = mark
-
-
-class _TooLarge(Exception):
     def __init__(self, mark: Mark, message: str) -> None:
         super().__init__(message)
         self.mark, self.message = mark, message
@@ -68,136 +66,149 @@ def _mark(node: yaml.Node) -> Mark:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-_MAP, _SEQ = TAG + "map", TAG + "seq"
-_IN_PROGRESS = object()
+def _shown_tag(tag: str) -> str:
+    return tag.replace(_TAG, "!!")
 
 
-class _Builder:
-    """Builds marked data from YAML's composed nodes, as safe loading would, only faster.
+class _Constructor:
+    """Builds marked data from composed nodes, as PyYAML's safe constructor builds plain data.
 
-    PyYAML's own constructor spends more time than its C composer; this one does the few things
-    task and rubric files need (plain scalars of the core types, mappings, sequences, anchors and
-    merge keys) in one walk that also records marks, refuses duplicate keys and limits nesting.
-    """
+    Anchored collections are built once and shared by their aliases, never copied."""
 
     def __init__(self) -> None:
-        self.built: dict[int, Any] = {}  # anchored collections are built once and shared
-        self.depth = 0
+        self.built: dict[yaml.Node, Any] = {}
+        self.sizes: dict[yaml.Node, int] = {}  # each collection's values, counted as if aliases were copies
+        self.repeated = 0  # values that aliases repeat, in all
+        self.keys_as_copied: dict[yaml.Node, list[Any]] = {}  # each mapping's keys, as PyYAML's merges copy them
+        self.merged = 0
 
-    def build(self, node: yaml.Node) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
         if isinstance(node, yaml.ScalarNode):
-            if node.tag == STR_TAG:
-                return node.value
-            convert = scalar_converters.get(node.tag)
-            if convert is None:
-                raise _refused_tag(node)
+            return self.scalar(node)
+        if node in self.built:
+            # Shared, not copied; but whatever later prints or compares it meets every repetition.
+            self.repeated += self.sizes.get(node, 1)
+            if self.repeated > MAX_REPEATED:
+                raise _Refused(_mark(node), f"aliases repeat more than {MAX_REPEATED} values")
+            return self.built[node]
+        if depth >= MAX_NESTING:
+            raise _Refused(_mark(node), f"nested more than {MAX_NESTING} levels deep")
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            mapping = self.built[node] = MarkedDict(_mark(node))
+            self.fill_mapping(mapping, node, depth + 1)
+            self.sizes[node] = 1 + sum(self.sizes.get(value, 1) for _, value in node.value)
+            return mapping
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            sequence = self.built[node] = MarkedList(_mark(node))
+            for item in node.value:
+                sequence.append(self.build(item, depth + 1))
+                sequence.item_marks.append(_mark(item))
+            self.sizes[node] = 1 + sum(self.sizes.get(item, 1) for item in node.value)
+            return sequence
+        raise _Refused(_mark(node), _tag_message(node.tag))
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        convert = _CONVERTERS.get(node.tag)
+        if convert is None:
+            raise _Refused(_mark(node), _tag_message(node.tag))
+        try:
             return convert(node)
-        known = self.built.get(id(node))
-        if known is _IN_PROGRESS:
-            raise yaml.constructor.ConstructorError(None, None, "an alias refers to itself", node.start_mark)
-        if known is not None:
-            return known
-        if self.depth >= MAX_NESTING:
-            raise _TooDeep(_mark(node))
-        self.built[id(node)] = _IN_PROGRESS
-        self.depth += 1
-        value = self.mapping(node) if isinstance(node, yaml.MappingNode) else self.sequence(node)  # type: ignore[arg-type]
-        self.depth -= 1
-        self.built[id(node)] = value
-        return value
+        except yaml.YAMLError:
+            raise
+        except Exception as error:  # PyYAML's conversions raise ValueError, TypeError, AttributeError...
+            value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            reason = f" ({error})" if isinstance(error, ValueError) else ""
+            kind = _SCALAR_NAMES.get(node.tag, _shown_tag(node.tag))
+            raise _Refused(_mark(node), f"invalid YAML: {value!r} is not a valid {kind}{reason}") from None
 
-    def mapping(self, node: yaml.MappingNode) -> MarkedDict:
-        if node.tag != _MAP:
-            raise _refused_tag(node)
-        data = MarkedDict(_mark(node))
-        merged = False
+    def key(self, node: yaml.Node, depth: int) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _VALUE:
+            return node.value  # "=" as a key is text to PyYAML too
+        key = self.build(node, depth)
+        if isinstance(key, dict | list):
+            raise _Refused(_mark(node), "invalid YAML: a key must be a plain value, not a list or mapping")
+        return key
+
+    def fill_mapping(self, mapping: MarkedDict, node: yaml.MappingNode, depth: int) -> None:
+        sources: list[yaml.MappingNode] = []
+        merge_mark = _mark(node)
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
-                merged = True
+            if key_node.tag == _MERGE:
+                if sources:
+                    raise _Refused(_mark(key_node), "a second merge key (<<): list every source in one, <<: [*a, *b]")
+                sources, merge_mark = self.merge_sources(value_node, depth), _mark(key_node)
                 continue
-            key = self.build(key_node)
-            try:
-                first = data.key_marks.get(key)
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark
-                ) from None
-            if first is not None:
-                raise _DuplicateKey(key, _mark(key_node), first)
-            data[key] = self.build(value_node)
-            data.key_marks[key] = _mark(key_node)
-            data.value_marks[key] = _mark(value_node)
-        if merged:
-            # Merge keys (<<) fill in what the mapping's own keys leave out, as YAML intends.
-            for key_node, value_node in self.merged_pairs(node, set()):
-                key = self.build(key_node)
-                if key not in data:
-                    data[key] = self.build(value_node)
-                    data.key_marks[key] = _mark(key_node)
-                    data.value_marks[key] = _mark(value_node)
-        return data
+            key = self.key(key_node, depth)
+            if key in mapping:
+                first = mapping.key_marks[key][0]
+                raise _Refused(_mark(key_node), f"duplicate key {key!r} (first at line {first}): keep only one")
+            mapping[key] = self.build(value_node, depth)
+            mapping.key_marks[key] = _mark(key_node)
+            mapping.value_marks[key] = _mark(value_node)
+        # PyYAML copies the keys of every source (their own merged keys included) ahead of the mapping's
+        # own; what it then keeps of a key copied twice depends on its version. Such a key is refused,
+        # and the copies are counted, so that a file PyYAML could not read in a lifetime is refused at once.
+        merged = [key for source in sources for key in self.keys_as_copied[source]]
+        self.merged += len(merged)
+        if self.merged > MAX_MERGED:
+            raise _Refused(merge_mark, f"merge keys (<<) bring in more than {MAX_MERGED} entries")
+        self.keys_as_copied[node] = [*merged, *mapping]
+        copied: set[Any] = set()
+        for key in merged:
+            if key in copied and key not in mapping:
+                message = f"merge keys (<<) bring in {key!r} twice, and YAML readers disagree on which one wins"
+                raise _Refused(merge_mark, message + ": set it in this mapping, or in only one of those merged")
+            copied.add(key)
+        if sources:
+            # In PyYAML's order: the merged keys first, then the mapping's own, whose values win.
+            own = MarkedDict(mapping.start)
+            _copy_into(own, mapping)
+            mapping.clear()
+            for source in [*(self.built[source] for source in sources), own]:
+                _copy_into(mapping, source)
 
-    def merged_pairs(self, node: yaml.MappingNode, seen: set[int]) -> list[tuple[yaml.Node, yaml.Node]]:
-        """The pairs a mapping's merge keys bring in, earlier sources first (the first one wins).
-
-        Merges nest and can name the same mapping many times over: the count is capped, so that
-        a few lines of anchors cannot expand into millions of entries."""
-        if id(node) in seen:
-            raise yaml.constructor.ConstructorError(None, None, "a merge refers to itself", node.start_mark)
-        seen = seen | {id(node)}
-        pairs: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in node.value:
-            if key_node.tag != _MERGE_TAG:
-                continue
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for source in sources:
-                if not isinstance(source, yaml.MappingNode):
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "a merge key (<<) takes a mapping or a list of mappings", source.start_mark
-                    )
-                pairs += [pair for pair in source.value if pair[0].tag != _MERGE_TAG]
-                pairs += self.merged_pairs(source, seen)
-                if len(pairs) > MAX_MERGED:
-                    raise _TooLarge(_mark(node), f"merge keys (<<) bring in more than {MAX_MERGED} entries")
-        return pairs
-
-    def sequence(self, node: yaml.SequenceNode) -> MarkedList:
-        if node.tag != _SEQ:
-            raise _refused_tag(node)
-        data = MarkedList(_mark(node))
-        for item in node.value:
-            data.append(self.build(item))
-            data.item_marks.append(_mark(item))
-        return data
+    def merge_sources(self, node: yaml.Node, depth: int) -> list[yaml.MappingNode]:
+        """The mappings a merge key names, each built (once)."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ else [node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode) or source.tag != _MAP:
+                raise _Refused(_mark(source), "invalid YAML: a merge key (<<) takes a mapping or a list of mappings")
+            if source not in self.built:
+                self.build(source, depth)
+            elif source not in self.keys_as_copied:  # still being built: it merges itself
+                raise _Refused(_mark(source), "invalid YAML: a merge key (<<) refers to its own mapping")
+        return list(sources)
 
 
-def _refused_tag(node: yaml.Node) -> yaml.constructor.ConstructorError:
-    return yaml.constructor.ConstructorError(
-        None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
-    )
+def _copy_into(target: MarkedDict, source: MarkedDict) -> None:
+    target.update(source)
+    target.key_marks.update(source.key_marks)
+    target.value_marks.update(source.value_marks)
+
+
+def _tag_message(tag: str) -> str:
+    return f"invalid YAML: the tag {_shown_tag(tag)} is not allowed: task and rubric files hold plain data only"
 
 
 def _decode(data: bytes, path: str) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+    """The text, decoded as PyYAML decodes bytes: UTF-16 after its byte order mark, else UTF-8."""
+    encoding = "utf-8"
+    if data.startswith(codecs.BOM_UTF16_LE):
+        encoding = "utf-16-le"
+    elif data.startswith(codecs.BOM_UTF16_BE):
+        encoding = "utf-16-be"
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise DecideError.at(path, "not UTF-8 text: save the file as UTF-8", line, column) from None
-
-
-def _check_nesting(text: str) -> None:
-    """Measure nesting from the parser's events, which need no recursion, before composing."""
-    depth = 0
-    for event in yaml.parse(text, Loader=_BaseLoader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_NESTING + 1 and event.start_mark is not None:
-                raise _TooDeep((event.start_mark.line + 1, event.start_mark.column + 1))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+        before = data[: error.start].decode(encoding, errors="replace")
+        line, column = _position(before, len(before))
+        raise DecideError.at(path, f"not {encoding.upper()} text: save the file as UTF-8", line, column) from None
+    # The C parser takes a byte order mark at the start of any line as one; PyYAML's own reader only at the
+    # start of the file. Refused, so that the two cannot read the file differently.
+    stray = text.find("\ufeff", 1)
+    if stray > 0:
+        raise DecideError.at(path, "a byte order mark (U+FEFF) inside the file: remove it", *_position(text, stray))
+    return text
 
 
 def _position(text: str, index: int) -> Mark:
@@ -211,9 +222,6 @@ def _yaml_message(error: yaml.MarkedYAMLError, text: str) -> str:
     at = text[mark.index] if mark is not None and mark.index < len(text) else ""
     if at == "\t":
         return "a tab: YAML indents with spaces, never tabs"
-    if problem.startswith("could not determine a constructor for the tag"):
-        tag = problem.rsplit(" ", 1)[-1].strip("'").replace(TAG, "!!")
-        return f"the tag {tag} is not allowed: task and rubric files hold plain data only"
     if problem == "but found another document":
         return "a second document: a task or rubric file holds one YAML document (remove the ---)"
     if problem == "found undefined alias" and mark is not None:
@@ -226,41 +234,41 @@ def _yaml_message(error: yaml.MarkedYAMLError, text: str) -> str:
 
 
 def parse_yaml(data: bytes, path: str) -> Any:
-    """Parse one YAML document; every problem becomes a located :class:`DecideError`."""
+    """Parse one YAML document into marked data; every problem becomes a located :class:`DecideError`."""
     text = _decode(data, path)
-    simple = read_block_yaml(text)
-    return simple if simple is not None else parse_yaml_text(text, path)
-
-
-def parse_yaml_text(text: str, path: str) -> Any:
-    """Parse one YAML document with the full parser (any YAML, with its problems located)."""
     try:
-        if len(text) > _DEPTH_SCAN_ABOVE:
-            _check_nesting(text)
-        node = yaml.compose(text, Loader=_BaseLoader)
-        return None if node is None else _Builder().build(node)
-    except _DuplicateKey as dup:
-        line, column = dup.mark
-        raise DecideError.at(
-            path,
-            f"duplicate key {dup.key!r} (first at line {dup.first[0]}): keep only one",
-            line,
-            column,
-        ) from None
-    except _TooDeep as deep:
-        raise DecideError.at(path, f"nested more than {MAX_NESTING} levels deep", *deep.mark) from None
-    except _TooLarge as large:
-        raise DecideError.at(path, large.message, *large.mark) from None
+        node = _compose(text)
+        return None if node is None else _Constructor().build(node)
+    except _Refused as refused:
+        raise DecideError.at(path, refused.message, *refused.mark) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         raise DecideError.at(path, f"invalid YAML: {_yaml_message(error, text)}", *where) from None
-    except yaml.reader.ReaderError as error:
-        character = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
-        message = f"the character {character} is not allowed in YAML ({error.reason})"
-        raise DecideError.at(path, message, *_position(text, error.position)) from None
     except yaml.YAMLError as error:
         raise DecideError.at(path, f"invalid YAML: {' '.join(str(error).split())}") from None
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The document as nodes, by libyaml; by PyYAML's own parser where the two could disagree."""
+    pure = _Loader is yaml.SafeLoader or _PARSERS_DIFFER.search(text) is not None
+    try:
+        if not pure:
+            return yaml.compose(text, Loader=_Loader)
+        loader = yaml.SafeLoader(text)
+        try:
+            return loader.get_single_node()
+        except ValueError as error:  # an escape past U+10FFFF gets through PyYAML's own scanner
+            mark = loader.get_mark()
+            raise _Refused((mark.line + 1, mark.column + 1), f"invalid YAML: {error}") from None
+        finally:
+            loader.dispose()
+    except yaml.reader.ReaderError as error:
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else repr(error.character)
+        # libyaml counts the position in bytes of UTF-8, PyYAML's reader in characters.
+        index = error.position if pure else len(text.encode("utf-8")[: error.position].decode("utf-8", "ignore"))
+        message = f"the character {character} is not allowed in YAML ({error.reason})"
+        raise _Refused(_position(text, index), message) from None
 
 
 def read_yaml_file(path: Path, shown_as: str | None = None) -> tuple[Any, bytes]:
@@ -274,40 +282,19 @@ def read_source(path: Path | str, name: str) -> bytes:
     """A task or rubric file's bytes; ``name`` stands for it in messages."""
     too_large = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a task or rubric file"
     try:
-        # os-level calls: open() would add a buffered reader, an lseek and a terminal check per file,
-        # and reading "up to the limit" in one call would map a 2 MiB buffer for every small file.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            status = os.fstat(descriptor)
-            if status.st_size > MAX_FILE_BYTES:  # refused before reading
-                raise DecideError.at(name, too_large)
-            data = _read_to_end(descriptor, status.st_size + 1 if stat.S_ISREG(status.st_mode) else None)
-        finally:
-            os.close(descriptor)
-        if len(data) > MAX_FILE_BYTES:
-            raise DecideError.at(name, too_large)
+        with open(path, "rb") as file:
+            status = os.fstat(file.fileno())
+            regular = stat.S_ISREG(status.st_mode)
+            if regular and status.st_size > MAX_FILE_BYTES:
+                raise DecideError.at(name, too_large)  # refused before reading
+            # A pipe or a device has no size: read one byte past the limit, to know it is past.
+            data = file.read() if regular else file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise DecideError.at(name, "no such file") from None
     except IsADirectoryError:
         raise DecideError.at(name, "is a folder, not a file") from None
     except OSError as error:
         raise DecideError.at(name, f"cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DecideError.at(name, too_large)
     return data
-
-
-def _read_to_end(descriptor: int, regular_size: int | None) -> bytes:
-    """Everything to the end, or at least one byte past the limit. A regular file is read in one call
-    of its size plus one (a short read there is its end); a pipe, which has no size, in pieces."""
-    parts: list[bytes] = []
-    total = 0
-    wanted = regular_size or _PIECE
-    while total <= MAX_FILE_BYTES:
-        part = os.read(descriptor, min(wanted, MAX_FILE_BYTES + 1 - total))
-        if not part:
-            break
-        parts.append(part)
-        total += len(part)
-        if regular_size is not None and len(part) < wanted:
-            break
-        wanted = _PIECE
-    return parts[0] if len(parts) == 1 else b"".join(parts)
