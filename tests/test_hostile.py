@@ -68,6 +68,9 @@ HOSTILE: dict[str, bytes] = {
     "merge-bomb": _merge_bomb().encode(),
     "merged-many-times": _merged_many_times().encode(),
     "deep-flow": ("x: " + "[" * 100_000 + "]" * 100_000 + "\n").encode(),
+    # A tab or a bare ! tag sends the file to PyYAML's own parser, whose composer recurses.
+    "deep-flow-with-a-tab": ("#\t\nx: " + "[" * 20_000 + "]" * 20_000 + "\n").encode(),
+    "deep-flow-with-a-bare-tag": ("# !\nx: " + "{a: " * 3_000 + "1" + "}" * 3_000 + "\n").encode(),
     "deep-block": "".join("  " * n + f"k{n}:\n" for n in range(MAX_NESTING + 10)).encode(),
     "tens-of-megabytes": b"title: " + b"a" * (30 * 1024 * 1024) + b"\n",
     "binary": bytes(random.Random(3).randrange(256) for _ in range(4096)),

@@ -7,7 +7,6 @@ unique and stable across line moves (they hash the file, the task and the contro
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path, PurePath
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from decide.ci.gate import GateResult
 from decide.ci.sarif import Finding, findings, fingerprints
 from decide.model import RubricSet
+from decide.report.json_encoding import dump_json
 
 
 def severity(finding: Finding) -> str:
@@ -54,4 +54,4 @@ def render(result: GateResult, rubrics: RubricSet) -> str:
     takes the same arguments, and the findings hold what GitLab shows."""
     found = findings(result)
     issues = [_issue(finding, fingerprint) for finding, fingerprint in zip(found, fingerprints(found), strict=True)]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(issues)

@@ -9,7 +9,6 @@ at most 1024 characters, ``security-severity`` as a string, and one location wit
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import PurePath
 from typing import Any, NamedTuple
@@ -19,6 +18,7 @@ from decide import __version__
 from decide.ci.gate import GateResult
 from decide.errors import EXIT_INPUT, Problem
 from decide.model import Criterion, Gap, Report, RubricSet, Task, display
+from decide.report.json_encoding import dump_json
 from decide.report.markdown import escape
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -208,4 +208,4 @@ def render(result: GateResult, rubrics: RubricSet) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(log)

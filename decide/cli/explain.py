@@ -61,18 +61,18 @@ def diff(
     rubrics: RubricsOption = None,
 ) -> None:
     """What changed between two versions of a task, and what it did to the verdict."""
-    import json
 
     from decide.engine import evaluate
     from decide.loading.rubrics import load_rubrics
     from decide.loading.task import TaskLoader
     from decide.report.explanation import diff_dict, diff_text
+    from decide.report.json_encoding import dump_json
 
     with reported_errors():
         rubric_set = load_rubrics(rubrics)
         loader = TaskLoader(rubric_set)
         before, after = (evaluate(loader.load(path), rubric_set) for path in (old, new))
         if fmt is DiffFormat.JSON:
-            emit(json.dumps(diff_dict(before, after), indent=2, ensure_ascii=False) + "\n", None)
+            emit(dump_json(diff_dict(before, after)), None)
         else:
             emit(diff_text(before, after, markdown=fmt is DiffFormat.MARKDOWN), None)

@@ -24,9 +24,9 @@ def schema(
     which: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.TASK, rubrics: RubricsOption = None
 ) -> None:
     """Print the JSON Schema of task files (from the rubrics), reports, rubric sets or batch summaries."""
-    import json
 
     from decide.loading.schemas import packaged_schema
+    from decide.report.json_encoding import dump_json
 
     with reported_errors():
         document: dict[str, Any]
@@ -37,4 +37,4 @@ def schema(
             document = task_schema(load_rubrics(rubrics))
         else:
             document = packaged_schema(which.value)
-        emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
+        emit(dump_json(document), None)

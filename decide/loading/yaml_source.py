@@ -249,6 +249,11 @@ def parse_yaml(data: bytes, path: str) -> Any:
         raise DecideError.at(path, f"invalid YAML: {' '.join(str(error).split())}") from None
 
 
+def _reader_mark(loader: yaml.SafeLoader) -> Mark:
+    mark = loader.get_mark()
+    return mark.line + 1, mark.column + 1
+
+
 def _compose(text: str) -> yaml.Node | None:
     """The document as nodes, by libyaml; by PyYAML's own parser where the two could disagree."""
     pure = _Loader is yaml.SafeLoader or _PARSERS_DIFFER.search(text) is not None
@@ -259,8 +264,9 @@ def _compose(text: str) -> yaml.Node | None:
         try:
             return loader.get_single_node()
         except ValueError as error:  # an escape past U+10FFFF gets through PyYAML's own scanner
-            mark = loader.get_mark()
-            raise _Refused((mark.line + 1, mark.column + 1), f"invalid YAML: {error}") from None
+            raise _Refused(_reader_mark(loader), f"invalid YAML: {error}") from None
+        except RecursionError:  # its composer recurses, where libyaml stops at a thousand levels
+            raise _Refused(_reader_mark(loader), f"nested more than {MAX_NESTING} levels deep") from None
         finally:
             loader.dispose()
     except yaml.reader.ReaderError as error:

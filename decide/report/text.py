@@ -186,6 +186,7 @@ def render(report: Report, options: RenderOptions) -> str:
         _scores(report),
         _why(report),
         _gaps(report),
+        _changes(report),
         _pilot(report),
         _rollback(report),
         _assumptions(report),
