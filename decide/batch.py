@@ -66,7 +66,7 @@ class _Worker:
 
     A chunk goes through one stage after another (read all, parse and check all, evaluate all,
     render and write all) rather than file by file: each stage's code and data then stay in the
-    processor's caches, and the system calls come together; a task costs about a third less."""
+    processor's caches, and the system calls come together."""
 
     def __init__(self, rubrics: RubricSet, fmt: ReportFormat, out_dir: Path, run_id: str) -> None:
         self.loader = TaskLoader(rubrics)
@@ -74,7 +74,6 @@ class _Worker:
         self.render = renderer(fmt)
         self.options = RenderOptions(color=False, width=100)
         self.suffix = REPORT_SUFFIX[fmt]
-        # File names as strings, built once: a Path per report costs more than writing it.
         self.folder = str(out_dir)
         self.temporaries = os.path.join(self.folder, f".decide-{run_id}-")
 
@@ -141,7 +140,7 @@ def _in_workers(
     """The chunks' outcomes from ``jobs`` worker processes, in order.
 
     Not multiprocessing.Pool: its thread that watches the workers also wakes for every result
-    waiting in the pipe and spins until another thread reads it (about 5% of a batch's time)."""
+    waiting in the pipe and spins until another thread reads it."""
     # fork shares the loaded rubric set and the chunks with the workers for free; elsewhere they
     # are pickled once for each.
     fork = "fork" in multiprocessing.get_all_start_methods()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from decide.errors import DecideError
 
-# Batches name their files as plain strings: building a Path per file costs more than the rename.
 StrPath = str | Path
 
 
