@@ -171,6 +171,7 @@ class Requirement(NamedTuple):
     when: Condition
     require: tuple[tuple[str, int], ...]  # governance criterion id, weakest acceptable rank
     by_level: bool  # its condition names the level, so it is checked level by level
+    absent_blocks: bool = True  # a control it requires that is absent is a blocking gap
 
 
 class MilestoneTemplate(NamedTuple):
@@ -334,7 +335,8 @@ class Assessment(NamedTuple):
     named_risks: tuple[Rule, ...]
     target_level: int
     target_reason: str
-    start_level: int
+    start_level: int  # the highest level cleared today (1 when none is: it then runs in shadow only)
+    cleared: bool  # whether every requirement at start_level and below is met
     readiness: str
     gaps: tuple[Gap, ...]  # at the target level
     gaps_by_level: Mapping[int, tuple[Gap, ...]]  # for every level up to the target
@@ -349,6 +351,13 @@ class Plan(NamedTuple):
     triggers: tuple[str, ...]
     steps: tuple[str, ...]
     fallback: str
+
+
+def cleared_text(assessment: Assessment, start: Level, target: Level) -> str:
+    """The autonomy levels in a line: cleared today, and the target."""
+    if not assessment.cleared:
+        return f"not cleared for any level (shadow only), target {target.level} ({target.name})"
+    return f"cleared for {start.level} ({start.name}), target {target.level} ({target.name})"
 
 
 class Report(NamedTuple):

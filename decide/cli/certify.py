@@ -53,7 +53,7 @@ def certify(
     """An autonomy certificate: the level TASK may operate at today and the controls it rests on."""
     from decide.certify import certificate_json, stale_reasons
     from decide.engine import evaluate
-    from decide.errors import EXIT_GATE, DecideError
+    from decide.errors import EXIT_GATE, DecideError, Problem
     from decide.loading.rubrics import load_rubrics
     from decide.loading.task import TaskLoader
     from decide.loading.validator import SchemaValidator
@@ -64,6 +64,10 @@ def certify(
         rubric_set = load_rubrics(rubrics)
         report = evaluate(TaskLoader(rubric_set).load(task), rubric_set)
         if check is None:
+            if not report.assessment.cleared:  # a certificate never grants more than the cleared level
+                missing = ", ".join(gap.control for gap in report.assessment.gaps_by_level[1])
+                message = f"not cleared for any level yet ({missing} missing at level 1): no certificate"
+                raise DecideError(Problem(str(task), message=message), exit_code=EXIT_GATE)
             text = certificate_json(report, date)
             if output is None:
                 emit(text, None)

@@ -133,12 +133,13 @@ def _strongest(requirements: Iterable[RequirementTable], start: Strongest) -> St
     strongest = dict(start)
     for requirement in requirements:
         for control, strength in requirement.demands:
-            if strength[0] > strongest.get(control, _NONE)[0]:
+            current = strongest.get(control)
+            if current is None:
                 strongest[control] = strength
+            else:  # the strongest ask, blocking when absent if any ask is
+                stronger = strength if strength.rank > current.rank else current
+                strongest[control] = stronger._replace(absent_blocks=current.absent_blocks or strength.absent_blocks)
     return strongest
-
-
-_NONE: Strength = (0, "", "")
 
 
 def _common(rubrics: RubricSet, facts: Facts) -> Strongest:
@@ -162,18 +163,18 @@ def _gaps(rubrics: RubricSet, strongest: Strongest, present_ranks: list[int], ti
     gaps: list[Gap] = []
     for control, present in zip(rubrics.tables.controls, present_ranks, strict=True):
         required = strongest.get(control.id)
-        if required is None or present >= required[0]:
+        if required is None or present >= required.rank:
             continue
-        rank, requirement_id, why = required
+        blocking = (present == 0 and required.absent_blocks) or always_blocking
         gaps.append(
             Gap(
                 control.id,
-                "blocking" if present == 0 or always_blocking else "advisory",
-                control.values[rank],
+                "blocking" if blocking else "advisory",
+                control.values[required.rank],
                 control.values[present],
-                why,
+                required.why,
                 control.remedy,
-                requirement_id,
+                required.requirement,
                 level,
             )
         )
@@ -185,7 +186,7 @@ def required_at(rubrics: RubricSet, assessment: Assessment, level: int) -> dict[
     facts = {**assessment.facts, "level": float(level)}
     at_level = (r for r in rubrics.tables.level_requirements if r.requirement.when.holds(facts))
     strongest = _strongest(at_level, _common(rubrics, facts))
-    return {control: rank for control, (rank, _, _) in strongest.items() if rank > 0}
+    return {control: strength.rank for control, strength in strongest.items() if strength.rank > 0}
 
 
 def readiness_of(gaps: Iterable[Gap]) -> str:
@@ -250,8 +251,10 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
             first.setdefault((gap.control, gap.required), gap)
     # Each gap as it first appears on the way up, so that its level and reason say where it starts.
     gaps = tuple(first[gap.control, gap.required] for gap in by_level[target])
-    clear = [level for level, found in by_level.items() if not any(g.severity == "blocking" for g in found)]
-    start = max(clear, default=1)
+    # Cleared: every requirement that applies is met, advisory ones included, at this level and below.
+    cleared = 0
+    while cleared < target and not by_level[cleared + 1]:
+        cleared += 1
     readiness = readiness_of(gaps)
     return Assessment(
         criteria=criteria,
@@ -265,7 +268,8 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         named_risks=tuple(named),
         target_level=target,
         target_reason=target_reason,
-        start_level=start,
+        start_level=max(cleared, 1),
+        cleared=cleared > 0,
         readiness=readiness,
         gaps=gaps,
         gaps_by_level=by_level,

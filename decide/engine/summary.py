@@ -13,13 +13,18 @@ def summarize(rubrics: RubricSet, assessment: Assessment) -> str:
     advisory = [gap.control for gap in assessment.gaps if gap.severity == "advisory"]
     parts = [f"Build it as {_ARTICLE[assessment.kind]}; inherent risk {assessment.tier}."]
     if assessment.readiness == "ready":
-        parts.append(f"Ready to run at level {target.level} ({target.name}) once the pilot's milestones are met.")
-    elif assessment.readiness == "conditional":
+        parts.append(f"Ready for level {target.level} ({target.name}), its target, as the pilot's milestones are met.")
+        return " ".join(parts)
+    if assessment.readiness == "conditional":
         parts.append(f"Conditionally ready for level {target.level} ({target.name}): strengthen {', '.join(advisory)}.")
     else:
         parts.append(
             f"Not ready for level {target.level} ({target.name}): {len(blocking)} blocking "
             f"gap{'s' if len(blocking) != 1 else ''} ({', '.join(blocking)})."
         )
-        parts.append(f"Start at level {start.level} ({start.name}) and climb as the gaps close.")
+    if assessment.cleared:
+        parts.append(f"Cleared today for level {start.level} ({start.name}); it climbs as the gaps close.")
+    else:
+        first = ", ".join(gap.control for gap in assessment.gaps_by_level[1])
+        parts.append(f"Not cleared for any level yet: it runs in shadow only until {first} are in place.")
     return " ".join(parts)

@@ -38,7 +38,13 @@ class CriterionTable(NamedTuple):
     minimums: tuple[int, ...]  # integer, list: each band's minimum, rising
 
 
-Strength = tuple[int, str, str]  # what a requirement asks of a control: (weakest acceptable rank, its id, why)
+class Strength(NamedTuple):
+    """What the requirements that apply ask of one control."""
+
+    rank: int  # the weakest acceptable option's
+    absent_blocks: bool  # whether the control's absence is a blocking gap
+    requirement: str  # the id of the requirement that asks the most
+    why: str  # its reason
 
 
 class RequirementTable(NamedTuple):
@@ -162,7 +168,10 @@ def _requirement_table(requirement: Requirement, levels: Iterable[Level]) -> Req
     varying = any(option.names("level") for option in when.any_of)
     return RequirementTable(
         requirement,
-        tuple((control, (rank, requirement.id, requirement.why)) for control, rank in requirement.require),
+        tuple(
+            (control, Strength(rank, requirement.absent_blocks, requirement.id, requirement.why))
+            for control, rank in requirement.require
+        ),
         frozenset(level.level for level in levels if on_level.holds({"level": float(level.level)})),
         Condition(others, () if varying else when.any_of),
         Condition((), when.any_of) if varying else None,

@@ -379,9 +379,9 @@ class _Compiler:
                     continue
                 required.append((control, ranks[0]))
             when = self.condition("controls", item["when"], vocab)
-            requirements.append(
-                Requirement(item["id"], " ".join(item["why"].split()), when, tuple(required), when.names("level"))
-            )
+            absent_blocks = item.get("absent", "blocking") == "blocking"
+            why = " ".join(item["why"].split())
+            requirements.append(Requirement(item["id"], why, when, tuple(required), when.names("level"), absent_blocks))
         for control, _ in document["remedies"].items():
             if control not in governance:
                 self.problem(

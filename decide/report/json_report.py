@@ -85,6 +85,7 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             "kind": assessment.kind,
             "readiness": assessment.readiness,
             "start_level": start.level,
+            "cleared": assessment.cleared,
             "target_level": target.level,
             "start_level_name": start.name,
             "target_level_name": target.name,

@@ -6,7 +6,7 @@ import re
 from typing import NamedTuple
 
 from decide import __version__
-from decide.model import Report, display
+from decide.model import Report, cleared_text, display
 from decide.report import RenderOptions
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
@@ -170,7 +170,7 @@ def render(report: Report, options: RenderOptions) -> str:
                 ["Recommendation", f"{assessment.kind}"],
                 ["Risk tier", f"{assessment.tier} (score {assessment.risk_score:g} of 100)"],
                 ["Readiness", assessment.readiness],
-                ["Autonomy level", f"start at {start.level} ({start.name}), target {target.level} ({target.name})"],
+                ["Autonomy level", cleared_text(assessment, start, target)],
                 ["Target in public scales", escape("; ".join(target.equivalents.values())) or "none"],
             ],
         ),

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from decide.model import Report, display
+from decide.model import Report, cleared_text, display
 from decide.report import RenderOptions
 from decide.report.markdown import what_would_change
 
@@ -47,7 +47,7 @@ def _overview(report: Report) -> Panel:
     grid.add_row("Recommendation", Text(a.kind, style="bold cyan"))
     grid.add_row("Risk tier", Text.assemble((a.tier, TIER_STYLE[a.tier]), f"  (score {a.risk_score:g} of 100)"))
     grid.add_row("Readiness", Text(a.readiness, style=READINESS_STYLE[a.readiness]))
-    grid.add_row("Autonomy level", f"start at {start.level} ({start.name}), target {target.level} ({target.name})")
+    grid.add_row("Autonomy level", cleared_text(a, start, target))
     return Panel(
         Group(grid, Text(""), Text(report.summary)),
         title=Text(report.task.title, style="bold"),
