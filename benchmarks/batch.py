@@ -1,29 +1,55 @@
-"""Batch throughput and memory: `decide batch` against the floor of parsing the same files.
+"""Batch throughput and memory: `decide batch` against one process reading, parsing and validating the same files.
 
-The floor is what one Python process needs just to parse the same files with PyYAML's C loader
-(`yaml.load(data, Loader=yaml.CSafeLoader)`), start-up included. The subject is
-`decide batch DIR --out-dir OUT` with its defaults (JSON reports, one worker per CPU). Runs
-alternate floor, subject, floor, subject; the figures are medians and the ratio of medians.
-Peak memory is the largest resident set of any one process of the run (the main process or a
-worker), read from the kernel's accounting of the waited-for children.
+The floor is one Python process, start-up included, that reads each file, parses it with PyYAML's C
+loader (`yaml.load(data, Loader=yaml.CSafeLoader)`) and validates it with one compiled
+`jsonschema.Draft202012Validator` of `decide schema task`. The subject is `decide batch DIR --out-dir OUT`
+with its defaults (JSON reports, one worker per CPU). Goal (the product spec's quality targets): the
+batch takes no more wall time than the floor (ratio <= 1.0).
 
-    python benchmarks/batch.py                 # N = 1,000 and 10,000, 3 rounds each
-    python benchmarks/batch.py --sizes 2000 --rounds 5 --json
+Timed rounds alternate floor, subject, floor, subject, after warm-up rounds that are thrown away; the
+figures are medians, the ratio is the ratio of the medians, and the per-round ratios (each subject run
+over the floor run just before it) show how steady it is. CPU time (user + system, the workers
+included) is read from the kernel's accounting of the waited-for process tree.
 
-"Writing alone" is the time one process takes to write the batch's reports again, from memory,
-each through a temporary file and a rename: the file system's share, which no program avoids.
+Peak memory is measured in separate rounds, so that watching does not slow the timed ones. The batch
+starts in a process group of its own; every 10 ms this script reads /proc for every process of that
+group (the main process and its workers) and records:
+
+- tree peak: the sum, over the processes, of each one's own peak resident set (VmHWM, its last reading,
+  at most 10 ms before the process ends). It counts pages a worker shares with the main process
+  (forked) once per process, so it is an upper bound. The main process's and the largest worker's
+  peaks are reported too.
+- RSS sum and PSS sum: the largest sum of the current resident sets, and of the proportional set sizes
+  (shared pages divided among the processes sharing them), seen at any one reading.
+
+Goal: the tree peak grows by no more than 1 KB per file between the smallest and the largest size.
+
+    python benchmarks/batch.py                                   # N = 1,000 and 10,000
+    python benchmarks/batch.py --sizes 1000 10000 --rounds 9 --json
+    python benchmarks/batch.py --sizes 10000 --out-root /dev/shm  # reports written in memory
+
+"Writing alone" is the time one process takes to write the batch's reports again, from memory, each
+through a temporary file and a rename: the file system's share, which no program avoids.
+
+This is a measurement, not a test: it exits 0 whether or not a goal is met, 2 if a command cannot run.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
+import platform
 import random
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +61,16 @@ sys.path.insert(0, str(ROOT))
 from decide.loading.rubrics import load_rubrics  # noqa: E402
 from decide.model import RUBRICS  # noqa: E402
 
+TIME_GOAL = 1.0  # batch wall time / floor wall time
+MEMORY_GOAL_KB = 1.0  # growth of the tree's peak memory per file, in KB (1,000 bytes)
+
 FLOOR = """
-import sys, yaml
+import json, sys
 from pathlib import Path
-for path in sorted(Path(sys.argv[1]).rglob("*.yaml")):
-    yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+import jsonschema, yaml
+validator = jsonschema.Draft202012Validator(json.loads(Path(sys.argv[1]).read_bytes()))
+for path in sorted(Path(sys.argv[2]).rglob("*.yaml")):
+    validator.validate(yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader))
 """
 
 # Writes the reports of a finished batch again, each through a temporary file and a rename as decide
@@ -59,16 +90,12 @@ for number, (name, data) in enumerate(reports):
 print(time.perf_counter() - start)
 """
 
-# Runs a command and prints its wall time and the peak resident set of its largest process.
-MEASURE = """
-import resource, subprocess, sys, time
-start = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-wall = time.perf_counter() - start
-print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
-"""
-
 WORDS = ("invoice", "refund", "ticket", "order", "claim", "report", "lead", "shipment", "contract", "alert")
+PACKAGES = ("PyYAML", "jsonschema", "referencing", "rpds-py", "orjson", "typer", "rich")
+
+
+class CannotRun(Exception):
+    """A command of the benchmark failed: there is nothing to measure."""
 
 
 def generate(folder: Path, count: int, seed: int = 7) -> None:
@@ -108,87 +135,300 @@ def generate(folder: Path, count: int, seed: int = 7) -> None:
         path.write_text(yaml.safe_dump(task, sort_keys=False), encoding="utf-8")
 
 
-def measure(command: list[str]) -> tuple[float, int]:
-    output = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, check=True)
-    wall, peak_kib, code = output.stdout.split()
-    if code not in ("0",):
-        raise SystemExit(f"failed ({code}): {' '.join(command)}")
-    return float(wall), int(peak_kib)
+def write_schema(path: Path) -> None:
+    """`decide schema task`, as the floor's validator and check-jsonschema read it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "decide", "schema", "task"], cwd=ROOT, capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        raise CannotRun(f"decide schema task failed: {done.stderr.decode(errors='replace').strip()}")
+    path.write_bytes(done.stdout)
 
 
-def bench(count: int, rounds: int, jobs: int | None, tasks: Path, outs: Path) -> dict[str, Any]:
+# --- running one command ---------------------------------------------------------------------------
+
+
+def run(argv: list[str], *, watch: bool = False) -> dict[str, Any]:
+    """Wall time, CPU time of the whole tree and, with ``watch``, its memory (see the module's docstring)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=watch
+    )
+    watcher = _Watcher(process.pid) if watch else None
+    assert process.stderr is not None
+    errors = process.stderr.read()  # until the tree closes it: a full pipe would stall the command
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise CannotRun(f"failed ({process.returncode}): {' '.join(argv)}\n{errors.decode(errors='replace')[-2000:]}")
+    result = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "largest_process_kib": usage.ru_maxrss}
+    if watcher is not None:
+        result.update(watcher.stop(main_peak_kib=usage.ru_maxrss))
+    return result
+
+
+class _Watcher(threading.Thread):
+    """Reads /proc every 10 ms for the processes of one process group: their peaks, and the largest sums."""
+
+    def __init__(self, group: int) -> None:
+        super().__init__(daemon=True)
+        self.group = group
+        self.peaks: dict[int, int] = {}  # pid → its own peak resident set (VmHWM), last read, KiB
+        self.rss_sum = 0
+        self.pss_sum = 0
+        self.readings = 0
+        self.done = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.read()
+            self.done.wait(0.01)
+
+    def read(self) -> None:
+        rss = pss = 0
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/stat", "rb") as stat:
+                    fields = stat.read().rpartition(b")")[2].split()
+                if int(fields[2]) != self.group:  # the fields after the name: state, ppid, pgrp, ...
+                    continue
+                with open(f"/proc/{name}/status", "rb") as status:
+                    values = dict(line.split(b":", 1) for line in status.read().splitlines() if b":" in line)
+                with open(f"/proc/{name}/smaps_rollup", "rb") as rollup:
+                    proportional = next((int(line.split()[1]) for line in rollup if line.startswith(b"Pss:")), 0)
+            except (OSError, ValueError, IndexError):
+                continue  # ended between two reads, or a zombie without memory
+            if b"VmHWM" not in values:
+                continue
+            self.peaks[int(name)] = int(values[b"VmHWM"].split()[0])
+            rss += int(values[b"VmRSS"].split()[0])
+            pss += proportional
+        self.rss_sum = max(self.rss_sum, rss)
+        self.pss_sum = max(self.pss_sum, pss)
+        self.readings += 1
+
+    def stop(self, main_peak_kib: int) -> dict[str, Any]:
+        self.done.set()
+        self.join()
+        peaks = dict(self.peaks)
+        # wait4's figure for the main process is the larger of its own peak and its largest worker's.
+        peaks.setdefault(self.group, main_peak_kib)
+        return {
+            "tree_peak_kib": sum(peaks.values()),
+            "main_peak_kib": main_peak_kib,
+            "worker_peaks_kib": sorted(peak for pid, peak in peaks.items() if pid != self.group),
+            "processes": len(peaks),
+            "rss_sum_kib": self.rss_sum,
+            "pss_sum_kib": self.pss_sum,
+            "readings": self.readings,
+        }
+
+
+# --- one size ----------------------------------------------------------------------------------------
+
+
+def quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return values[0], values[0]
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q3
+
+
+def bench(count: int, args: argparse.Namespace, tasks: Path, schema: Path, outs: Path) -> dict[str, Any]:
     generate(tasks, count)
-    floor_command = [sys.executable, "-c", FLOOR, str(tasks)]
-    floors: list[float] = []
-    subjects: list[float] = []
-    peaks: list[int] = []
-    files_only: list[float] = []
-    measure(floor_command)  # warm the page cache
-    for number in range(rounds):
-        floors.append(measure(floor_command)[0])
-        # A new folder each round, all removed at the end: on ext4 without a journal, creating a
-        # file skips, one by one, the inodes freed in the last minutes, so deleting the previous
-        # round's reports just before a round would make its file creation several times slower.
-        subject = [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(outs / f"out-{number}")]
-        wall, peak = measure(subject + (["--jobs", str(jobs)] if jobs else []))
-        subjects.append(wall)
-        peaks.append(peak)
+    outs.mkdir(parents=True)
+    floor_command = [sys.executable, "-c", FLOOR, str(schema), str(tasks)]
+    rounds = 0
+
+    def subject_command() -> list[str]:
+        # A new folder each round, all removed at the end: on ext4 without a journal, creating a file
+        # skips, one by one, the inodes freed in the last minutes, so deleting the previous round's
+        # reports just before a round would make its file creation several times slower.
+        nonlocal rounds
+        rounds += 1
+        command = [sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(outs / f"out-{rounds}")]
+        return command + (["--jobs", str(args.jobs)] if args.jobs else [])
+
+    floors: list[dict[str, Any]] = []
+    subjects: list[dict[str, Any]] = []
+    for number in range(args.warmup + args.rounds):
+        floor, subject = run(floor_command), run(subject_command())
+        if number >= args.warmup:
+            floors.append(floor)
+            subjects.append(subject)
+        progress(
+            f"  {count} files, round {number + 1}/{args.warmup + args.rounds}: floor {floor['wall_s']:.2f} s, batch {subject['wall_s']:.2f} s"
+        )
+    memory = [run(subject_command(), watch=True) for _ in range(args.memory_rounds)]
+    files_only = []
+    for number in range(args.rounds if args.files_only else 0):
         written = subprocess.run(
-            [sys.executable, "-c", FILES_ONLY, str(outs / "out-0"), str(outs / f"files-only-{number}")],
+            [sys.executable, "-c", FILES_ONLY, str(outs / "out-1"), str(outs / f"files-only-{number}")],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
         files_only.append(float(written.stdout))
-    floor, wall = statistics.median(floors), statistics.median(subjects)
+
+    def median(samples: list[dict[str, Any]], key: str) -> float:
+        return statistics.median(sample[key] for sample in samples)
+
+    floor_wall, batch_wall = median(floors, "wall_s"), median(subjects, "wall_s")
+    paired = [s["wall_s"] / f["wall_s"] for f, s in zip(floors, subjects, strict=True)]
     return {
         "files": count,
-        "floor_s": round(floor, 3),
-        "batch_s": round(wall, 3),
-        "ratio": round(wall / floor, 2),
-        "peak_rss_mib": round(max(peaks) / 1024, 1),
-        "files_only_s": round(statistics.median(files_only), 3),
-        "floor_samples": [round(x, 3) for x in floors],
-        "batch_samples": [round(x, 3) for x in subjects],
+        "floor_s": round(floor_wall, 3),
+        "floor_iqr_s": [round(q, 3) for q in quartiles([f["wall_s"] for f in floors])],
+        "floor_cpu_s": round(median(floors, "cpu_s"), 3),
+        "batch_s": round(batch_wall, 3),
+        "batch_iqr_s": [round(q, 3) for q in quartiles([s["wall_s"] for s in subjects])],
+        "batch_cpu_s": round(median(subjects, "cpu_s"), 3),
+        "ratio": round(batch_wall / floor_wall, 3),
+        "paired_ratio_iqr": [round(q, 3) for q in quartiles(paired)],
+        "cpu_ratio": round(median(subjects, "cpu_s") / median(floors, "cpu_s"), 3),
+        "time_met": batch_wall / floor_wall <= TIME_GOAL,
+        "files_only_s": round(statistics.median(files_only), 3) if files_only else None,
+        "memory": {
+            "tree_peak_kib": statistics.median(m["tree_peak_kib"] for m in memory),
+            "rss_sum_kib": statistics.median(m["rss_sum_kib"] for m in memory),
+            "pss_sum_kib": statistics.median(m["pss_sum_kib"] for m in memory),
+            "largest_process_kib": statistics.median(m["largest_process_kib"] for m in memory),
+            "main_peak_kib": statistics.median(m["main_peak_kib"] for m in memory),
+            "worker_peak_kib": statistics.median(max(m["worker_peaks_kib"], default=0) for m in memory),
+            "processes": max(m["processes"] for m in memory),
+            "samples": memory,
+        },
+        "floor_samples": [{k: round(v, 3) for k, v in f.items()} for f in floors],
+        "batch_samples": [{k: round(v, 3) for k, v in s.items()} for s in subjects],
     }
 
 
-def main() -> None:
+def growth(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Bytes of peak memory per file between the smallest and the largest size."""
+    if len(results) < 2:
+        return None
+    small, large = min(results, key=lambda r: r["files"]), max(results, key=lambda r: r["files"])
+    files = large["files"] - small["files"]
+    per_file = {
+        key: round((large["memory"][key] - small["memory"][key]) * 1024 / files / 1000, 3)
+        for key in ("tree_peak_kib", "rss_sum_kib", "pss_sum_kib", "main_peak_kib", "worker_peak_kib")
+    }
+    return {"from": small["files"], "to": large["files"], "kb_per_file": per_file,
+            "met": per_file["tree_peak_kib"] <= MEMORY_GOAL_KB}  # fmt: skip
+
+
+def progress(line: str) -> None:
+    if sys.stderr.isatty():
+        print(line, file=sys.stderr)
+
+
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    found["libyaml"] = yaml.__with_libyaml__ and getattr(yaml, "_yaml", None) and yaml._yaml.get_version_string()  # type: ignore[attr-defined]
+    return found
+
+
+def commit() -> str | None:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip() or None
+
+
+def print_text(report: dict[str, Any]) -> None:
+    print(
+        f"decide batch benchmark  {report['date']}  commit {report['commit']}  Python {report['python']}  "
+        f"{report['cpus']} CPUs  {report['rounds']} rounds (+{report['warmup']} warm-up), floor/batch alternating"
+    )
+    print("packages: " + ", ".join(f"{k} {v}" for k, v in report["packages"].items() if v))
+    print()
+    print(f"{'files':>7} {'floor s':>8} {'(cpu)':>6} {'batch s':>8} {'(cpu)':>6} {'ratio':>6} {'per-round':>11} "
+          f"{'cpu ratio':>9} {'writing s':>9}  goal ratio <= {TIME_GOAL}")  # fmt: skip
+    for r in report["results"]:
+        q1, q3 = r["paired_ratio_iqr"]
+        written = "" if r["files_only_s"] is None else r["files_only_s"]
+        print(
+            f"{r['files']:>7} {r['floor_s']:>8.3f} {r['floor_cpu_s']:>6.2f} {r['batch_s']:>8.3f} {r['batch_cpu_s']:>6.2f} "
+            f"{r['ratio']:>6.2f} {q1:>5.2f}-{q3:<5.2f} {r['cpu_ratio']:>9.2f} {written:>9}  "
+            f"{'met' if r['time_met'] else 'not met'}"
+        )
+    print()
+    print(
+        f"{'files':>7} {'tree peak MiB':>13} {'RSS sum MiB':>11} {'PSS sum MiB':>11} {'main MiB':>8} {'worker MiB':>10}"
+    )
+    for r in report["results"]:
+        m = r["memory"]
+        print(
+            f"{r['files']:>7} {m['tree_peak_kib'] / 1024:>13.1f} {m['rss_sum_kib'] / 1024:>11.1f} "
+            f"{m['pss_sum_kib'] / 1024:>11.1f} {m['main_peak_kib'] / 1024:>8.1f} {m['worker_peak_kib'] / 1024:>10.1f}"
+        )
+    g = report["growth"]
+    if g:
+        per = g["kb_per_file"]
+        print(
+            f"growth per file from {g['from']} to {g['to']} files: tree peak {per['tree_peak_kib']:.2f} KB, "
+            f"RSS sum {per['rss_sum_kib']:.2f} KB, PSS sum {per['pss_sum_kib']:.2f} KB, main process "
+            f"{per['main_peak_kib']:.2f} KB, largest worker {per['worker_peak_kib']:.2f} KB  "
+            f"goal <= {MEMORY_GOAL_KB} KB: {'met' if g['met'] else 'not met'}"
+        )
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per size (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="rounds run first and discarded (default 1)")
+    parser.add_argument("--memory-rounds", type=int, default=2, help="watched rounds per size (default 2)")
     parser.add_argument("--jobs", type=int, default=None, help="pass --jobs to decide batch (default: its own)")
+    parser.add_argument("--no-files-only", dest="files_only", action="store_false", help="skip 'writing alone'")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument(
         "--out-root",
         default=None,
         help="make the output folder here (e.g. /dev/shm), to tell the file system's cost from decide's",
     )
-    arguments = parser.parse_args()
+    args = parser.parse_args()
+    if args.rounds < 1 or args.warmup < 0 or args.memory_rounds < 1:
+        parser.error("--rounds and --memory-rounds must be at least 1, --warmup at least 0")
     # Every size's files are removed only at the very end: deleting thousands of files slows the
     # file creation that follows (see the README), which would tax the next size's rounds.
     work = Path(tempfile.mkdtemp(prefix="decide-batch-bench-"))
-    outs = Path(tempfile.mkdtemp(prefix="decide-batch-out-", dir=arguments.out_root))
+    outs = Path(tempfile.mkdtemp(prefix="decide-batch-out-", dir=args.out_root))
     try:
-        results = [
-            bench(count, arguments.rounds, arguments.jobs, work / f"tasks-{count}", outs / f"size-{count}")
-            for count in arguments.sizes
-        ]
+        schema = work / "task.schema.json"
+        write_schema(schema)
+        results = [bench(count, args, work / f"tasks-{count}", schema, outs / f"size-{count}") for count in args.sizes]
+    except CannotRun as error:
+        print(f"batch benchmark: {error}", file=sys.stderr)
+        return 2
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(outs, ignore_errors=True)
-    if arguments.json:
-        print(json.dumps(results, indent=2))
-        return
-    print(
-        f"{'files':>7} {'floor s':>8} {'batch s':>8} {'ratio':>6} {'peak MiB':>9} {'writing alone s':>16}"
-        "  goal ratio <= 1.0, never > 1.5"
-    )
-    for result in results:
-        verdict = "met" if result["ratio"] <= 1.0 else ("within 1.5" if result["ratio"] <= 1.5 else "MISSED")
-        print(
-            f"{result['files']:>7} {result['floor_s']:>8} {result['batch_s']:>8} {result['ratio']:>6} "
-            f"{result['peak_rss_mib']:>9} {result['files_only_s']:>16}  {verdict}"
-        )
+    report = {
+        "date": dt.date.today().isoformat(),
+        "commit": commit(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "packages": versions(),
+        "rounds": args.rounds,
+        "warmup": args.warmup,
+        "results": results,
+        "growth": growth(results),
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_text(report)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,12 +3,12 @@
 Two benchmarks, measured in one run with the floor and subject runs interleaved (A B A B ...), so
 that noise on a shared machine falls on both sides alike:
 
-    version    decide --version                                   vs  python -c "import typer"
-    evaluate   decide evaluate <task> --format json                vs  python -c "import yaml, jsonschema"
+    version    decide --version                        vs  python -c "import typer"                    goal <= 1.3
+    evaluate   decide evaluate <task> --format json     vs  python -c "import typer, yaml, jsonschema"  goal <= 1.4
 
 Every run is a fresh subprocess. The first --warmup rounds are discarded. For each command the
-median and interquartile range are reported; for each benchmark the ratio of the medians, which
-should be at most 1.3 (the product spec's quality targets), and the spread of the per-round ratios.
+median and interquartile range are reported; for each benchmark the ratio of the medians, against
+its goal (the product spec's quality targets), and the spread of the per-round ratios.
 
 This is a measurement, not a test: it exits 0 whether or not the goals are met. It exits 2 only
 when a command cannot run at all (there is nothing to measure then).
@@ -40,7 +40,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TASK = "examples/inventory-replenishment.yaml"
-GOAL = 1.3
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -64,6 +63,7 @@ class Benchmark:
     name: str
     floor: Command
     subject: Command
+    goal: float  # the most the ratio of the medians may be
 
 
 def clean_env() -> dict[str, str]:
@@ -120,11 +120,13 @@ def build(args: argparse.Namespace) -> tuple[list[Benchmark], str]:
             "version",
             floor=Command("floor", [python, "-c", "import typer"]),
             subject=Command("subject", [*decide, "--version"]),
+            goal=1.3,
         ),
         Benchmark(
             "evaluate",
-            floor=Command("floor", [python, "-c", "import yaml, jsonschema"]),
+            floor=Command("floor", [python, "-c", "import typer, yaml, jsonschema"]),
             subject=Command("subject", [*decide, "evaluate", task_argument(args.task), "--format", "json"]),
+            goal=1.4,
         ),
     ]
     return benchmarks, python
@@ -227,8 +229,8 @@ def result(bench: Benchmark) -> dict[str, Any]:
         "paired_ratio_q1": round(p1, 3),
         "paired_ratio_q3": round(p3, 3),
         "excess_ms": round(subject["median_ms"] - floor["median_ms"], 2),
-        "goal": GOAL,
-        "met": ratio <= GOAL,
+        "goal": bench.goal,
+        "met": ratio <= bench.goal,
     }
 
 
@@ -328,7 +330,7 @@ def import_offenders(bench: Benchmark, env: dict[str, str], top: int, repeats: i
 # --- output -----------------------------------------------------------------------------------
 
 
-PACKAGES = ("typer", "click", "rich", "PyYAML", "jsonschema", "pydantic")
+PACKAGES = ("typer", "rich", "PyYAML", "jsonschema", "referencing", "rpds-py", "orjson", "pydantic")
 
 
 def package_versions(python: str) -> dict[str, str | None]:
