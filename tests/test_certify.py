@@ -23,23 +23,24 @@ def _check(runner: CliRunner, cert: Path, task: Path, today: str, *extra: str): 
 
 def test_a_certificate_round_trips_and_is_deterministic(runner: CliRunner, tmp_path: Path) -> None:
     task = tmp_path / "t.yaml"
-    shutil.copy(ROOT / "examples" / "ticket-triage-agent.yaml", task)
+    shutil.copy(ROOT / "examples" / "inventory-replenishment.yaml", task)
     _issue(runner, task, tmp_path / "a.json")
     _issue(runner, task, tmp_path / "b.json")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     cert = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
-    assert cert["level"] == 1 and cert["tier"] == "high" and cert["readiness"] == "not-ready"
+    # Cleared for level 3 today, not yet for its target (4): the certificate grants the cleared level.
+    assert cert["level"] == 3 and cert["target_level"] == 4 and cert["tier"] == "high"
     assert cert["issued"] == "2026-11-24" and cert["review_by"] == "2027-02-22"  # high tier: 90 days
-    assert {"control": "owner", "in_force": "Service desk manager", "required": "present"} in cert["conditions"]
+    assert {"control": "owner", "in_force": "Head of supply chain planning", "required": "present"} in cert["conditions"]
     result = _check(runner, tmp_path / "a.json", task, "2027-02-22")
-    assert result.exit_code == 0 and "holds: level 1 until 2027-02-22" in result.stdout
+    assert result.exit_code == 0 and "holds: level 3 until 2027-02-22" in result.stdout
 
 
 def test_check_fails_after_a_one_character_change(runner: CliRunner, tmp_path: Path) -> None:
     task = tmp_path / "t.yaml"
-    shutil.copy(ROOT / "examples" / "ticket-triage-agent.yaml", task)
+    shutil.copy(ROOT / "examples" / "inventory-replenishment.yaml", task)
     _issue(runner, task, tmp_path / "c.json")
-    task.write_text(task.read_text(encoding="utf-8").replace("volume_per_day: 400", "volume_per_day: 401"), "utf-8")
+    task.write_text(task.read_text(encoding="utf-8").replace("volume_per_day: 150", "volume_per_day: 151"), "utf-8")
     result = _check(runner, tmp_path / "c.json", task, "2026-11-25")
     assert result.exit_code == 1
     assert "no longer holds: the task file changed since the certificate was issued on 2026-11-24" in result.stdout
