@@ -226,8 +226,12 @@ class RubricSet(NamedTuple):
     working_days_per_week: int
     max_weeks: int
     milestones: tuple[MilestoneTemplate, ...]
+    second_review: tuple[float, int]  # (share of the tier's sample, at least): how many a person re-checks
+    standing: tuple[TextRule, ...]  # what the plan says of the level cleared today; the first that holds
+    throughout: tuple[TextRule, ...]  # exit criteria of every milestone that runs it
     exit_criteria: tuple[TextRule, ...]
     rate_trigger_factor: float
+    rate_floor_factor: float
     rollback_triggers: tuple[TextRule, ...]
     rollback_steps: tuple[TextRule, ...]
     fallbacks: tuple[TextRule, ...]
@@ -312,6 +316,15 @@ class Step(NamedTuple):
     readiness_after: str
 
 
+class Closing(NamedTuple):
+    """A control a milestone puts in place, for the first level above it that requires it."""
+
+    control: str
+    required: Any  # what that level requires
+    level: int  # that level
+    later: tuple[tuple[int, Any], ...]  # (level, required) where a higher level, up to the target, asks more
+
+
 class Milestone(NamedTuple):
     id: str
     name: str
@@ -320,7 +333,9 @@ class Milestone(NamedTuple):
     duration_weeks: int
     sample_size: int
     objective: str
-    exit_criteria: tuple[str, ...]
+    exit_criteria: tuple[str, ...]  # its own, besides the plan's ``throughout``
+    closes: tuple[Closing, ...]  # each control in at most one milestone of a plan
+    cleared: bool  # its level is cleared today: it confirms on real work what is already allowed
 
 
 class Assessment(NamedTuple):
@@ -346,6 +361,8 @@ class Assessment(NamedTuple):
 
 
 class Plan(NamedTuple):
+    standing: str  # the level cleared today, and what the milestones do about it
+    throughout: tuple[str, ...]  # exit criteria of every milestone that runs it (all but the baseline)
     milestones: tuple[Milestone, ...]
     measure_baseline_first: bool
     triggers: tuple[str, ...]

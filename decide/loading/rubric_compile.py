@@ -39,10 +39,17 @@ from decide.model import (
     TextRule,
 )
 
-RATE_VARIABLES = ("error_rate_target", "error_rate_baseline", "escalation_rate_target", "escalation_rate_baseline")
-PILOT_VARIABLES = frozenset(
-    {"sample", "weeks", "level", "level_name", "owner", "next_gaps", "time_saved", *RATE_VARIABLES}
+RATE_VARIABLES = (
+    "error_rate_target",
+    "error_rate_baseline",
+    "escalation_rate_target",
+    "escalation_rate_baseline",
+    "escalation_rate_floor",
 )
+# The whole plan's: its standing sentence and the exit criteria of every milestone.
+PLAN_VARIABLES = frozenset({"owner", "time_saved", "review_sample", "start_level", "start_level_name", *RATE_VARIABLES})
+# One milestone's: $closes lists the controls it puts in place before $next_level.
+PILOT_VARIABLES = PLAN_VARIABLES | {"sample", "weeks", "level", "level_name", "closes", "next_level", "next_level_name"}
 ROLLBACK_VARIABLES = frozenset(
     {"owner", "fallback", "time_saved", "error_rate_trigger", "escalation_rate_trigger", *RATE_VARIABLES}
 )
@@ -71,6 +78,7 @@ class _Vocabularies(NamedTuple):
     floors: Mapping[str, _Field]  # + named risks: floors and ceilings
     assessed: Mapping[str, _Field]  # + kind, tier, levels: control requirements
     rollback: Mapping[str, _Field]  # + the controls and which metrics are given
+    plan: Mapping[str, _Field]  # + whether a level is cleared, and whether the pilot climbs above it
     pilot: Mapping[str, _Field]  # + the milestone being planned
 
 
@@ -108,14 +116,17 @@ class _Compiler:
         }
         milestone_ids = tuple(item["id"] for item in self.documents["pilot"]["milestones"])
         rollback_vocab = {**assessed, **controls, **{name: _Field((False, True)) for name in METRIC_FACTS}}
+        plan_vocab = {**rollback_vocab, "cleared": _Field((False, True)), "climbs": _Field((False, True))}
         pilot_vocab = {
-            **rollback_vocab,
+            **plan_vocab,
             "milestone": _Field(milestone_ids, ordered=False),
             "final": _Field((False, True)),
-            "has_next_gaps": _Field((False, True)),
+            "closes": _Field((False, True)),
         }
         governance = {criterion.id: criterion for criterion in rubrics["governance"].criteria}
-        vocabularies = _Vocabularies(answers, {**answers, **risk_fields}, assessed, rollback_vocab, pilot_vocab)
+        vocabularies = _Vocabularies(
+            answers, {**answers, **risk_fields}, assessed, rollback_vocab, plan_vocab, pilot_vocab
+        )
         parts = self.build(sha256, rubrics, vocabularies, governance)
         if self.problems:
             raise DecideError(self.problems)
@@ -347,7 +358,7 @@ class _Compiler:
             ceilings=rules("decision", risk["ceilings"], vocab.floors, when="unless", upward=True),
             target_rules=rules("decision", decision["target_level"], vocab.criteria),
             **self.controls(vocab.assessed, governance),
-            **self.pilot(vocab.pilot),
+            **self.pilot(vocab.plan, vocab.pilot),
             **self.rollback(vocab.rollback),
             references=self.catalogue(governance),
         )
@@ -403,8 +414,14 @@ class _Compiler:
             "remedies": {control: " ".join(text.split()) for control, text in document["remedies"].items()},
         }
 
-    def pilot(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:
+    def pilot(self, plan_vocab: Mapping[str, _Field], vocab: Mapping[str, _Field]) -> dict[str, Any]:
         document = self.documents["pilot"]
+        if document["standing"][-1]["when"]:
+            self.problem(
+                "pilot",
+                document["standing"].item_marks[-1],
+                "standing: the last one needs `when: {}`, so that one always applies",
+            )
         milestones = tuple(
             MilestoneTemplate(
                 item["id"],
@@ -427,6 +444,9 @@ class _Compiler:
             "working_days_per_week": document["working_days_per_week"],
             "max_weeks": document["max_weeks"],
             "milestones": milestones,
+            "second_review": (float(document["second_review"]["share"]), document["second_review"]["at_least"]),
+            "standing": self.text_rules("pilot", document["standing"], plan_vocab, PLAN_VARIABLES),
+            "throughout": self.text_rules("pilot", document["throughout"], plan_vocab, PLAN_VARIABLES),
             "exit_criteria": self.text_rules("pilot", document["exit_criteria"], vocab, PILOT_VARIABLES),
         }
 
@@ -483,6 +503,7 @@ class _Compiler:
             )
         return {
             "rate_trigger_factor": float(document["rate_trigger_factor"]),
+            "rate_floor_factor": float(document["rate_floor_factor"]),
             "rollback_triggers": self.text_rules("rollback", document["triggers"], vocab, ROLLBACK_VARIABLES),
             "rollback_steps": self.text_rules("rollback", document["steps"], vocab, ROLLBACK_VARIABLES),
             "fallbacks": self.text_rules("rollback", document["fallback"], vocab, ROLLBACK_VARIABLES),

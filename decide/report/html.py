@@ -37,7 +37,7 @@ def _milestones(report: Report) -> list[dict[str, Any]]:
     for m in report.plan.milestones:
         rows.append({"name": m.name, "level": m.level, "level_name": m.level_name, "weeks": m.duration_weeks,
                      "sample": m.sample_size, "objective": m.objective, "exit_criteria": m.exit_criteria,
-                     "start": start})  # fmt: skip
+                     "cleared": m.cleared, "start": start})  # fmt: skip
         start += m.duration_weeks
     return rows
 

@@ -54,6 +54,16 @@ def _milestone(m: Milestone) -> dict[str, Any]:
         "sample_size": m.sample_size,
         "objective": m.objective,
         "exit_criteria": list(m.exit_criteria),
+        "closes": [
+            {
+                "control": c.control,
+                "required": c.required,
+                "level": c.level,
+                "later": [{"level": level, "required": required} for level, required in c.later],
+            }
+            for c in m.closes
+        ],
+        "cleared": m.cleared,
     }
 
 
@@ -104,6 +114,8 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         "lower_level": assessment.lower_level,
         "gaps": [_gap(g, rubrics.references_of(g.control, options.framework)) for g in assessment.gaps],
         "pilot": {
+            "standing": plan.standing,
+            "throughout": list(plan.throughout),
             "measure_baseline_first": plan.measure_baseline_first,
             "total_weeks": sum(m.duration_weeks for m in plan.milestones),
             "milestones": [_milestone(m) for m in plan.milestones],

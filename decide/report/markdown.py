@@ -115,19 +115,20 @@ def _pilot(report: Report) -> list[str]:
     intro = f"{len(plan.milestones)} milestones over {total} weeks."
     if plan.measure_baseline_first:
         intro += " The task file has no complete `metrics`, so the pilot starts by measuring a baseline."
-    lines = ["## Pilot plan", "", intro, ""]
+    lines = ["## Pilot plan", "", escape(plan.standing), "", intro, ""]
+    lines += ["Every milestone that runs it ends only when:", ""]
+    lines += [f"- [ ] {escape(text)}" for text in plan.throughout]
+    lines.append("")
     for number, m in enumerate(plan.milestones, start=1):
         lines += [
             f"### {number}. {escape(m.name)}: level {m.level} ({m.level_name}), {m.duration_weeks} weeks, "
-            f"{m.sample_size} runs",
+            f"{m.sample_size} runs{' · cleared today' if m.cleared else ''}",
             "",
             escape(m.objective),
             "",
-            "Exit criteria:",
-            "",
         ]
-        lines += [f"- [ ] {escape(text)}" for text in m.exit_criteria]
-        lines.append("")
+        if m.exit_criteria:
+            lines += ["Exit criteria:", "", *[f"- [ ] {escape(text)}" for text in m.exit_criteria], ""]
     return lines
 
 
@@ -137,7 +138,7 @@ def _rollback(report: Report) -> list[str]:
     lines += [f"- {escape(text)}" for text in plan.triggers]
     lines += ["", "Steps:", ""]
     lines += [f"{number}. {escape(text)}" for number, text in enumerate(plan.steps, start=1)]
-    lines += ["", f"Fallback: {escape(plan.fallback)}", ""]
+    lines.append("")  # the fallback is one of the steps
     return lines
 
 

@@ -130,14 +130,17 @@ def _changes(report: Report) -> Group:
 
 def _pilot(report: Report) -> Group:
     plan = report.plan
-    parts: list[RenderableType] = [_heading("Pilot plan")]
+    parts: list[RenderableType] = [_heading("Pilot plan"), Text(plan.standing)]
     if plan.measure_baseline_first:
         parts.append(Text("The task file has no complete metrics, so the pilot starts by measuring a baseline."))
+    parts.append(Text("Every milestone that runs it ends only when:", style="bold"))
+    parts.append(_items(list(plan.throughout), ["☐"] * len(plan.throughout)))
     for number, m in enumerate(plan.milestones, start=1):
         parts.append(
             Text.assemble(
                 (f"{number}. {m.name}", "bold"),
                 f"  level {m.level} ({m.level_name}), {m.duration_weeks} weeks, {m.sample_size} runs",
+                ("  · cleared today", "green") if m.cleared else "",
             )
         )
         parts.append(_items([m.objective], [""]))
@@ -150,8 +153,7 @@ def _rollback(report: Report) -> Group:
     parts: list[RenderableType] = [_heading("Rollback plan"), Text("Roll back on:", style="bold")]
     parts.append(_items(list(plan.triggers)))
     parts.append(Text("Steps:", style="bold"))
-    parts.append(_numbered(list(plan.steps)))
-    parts.append(Text.assemble(("Fallback: ", "bold"), plan.fallback))
+    parts.append(_numbered(list(plan.steps)))  # the fallback is one of them
     return Group(*parts)
 
 
