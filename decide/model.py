@@ -217,7 +217,7 @@ class RubricSet(NamedTuple):
     target_rules: tuple[Rule, ...]
     always_blocking_tiers: frozenset[str]
     requirements: tuple[Requirement, ...]
-    remedies: Mapping[str, str]
+    remedies: Mapping[str, Mapping[str, str]]  # by control, then by the present option (as displayed)
     security_severity: Mapping[str, float]  # by control, for code scanning
     effort: Mapping[str, float]  # by control: the cost of strengthening it by one option
     review_days: Mapping[str, int]  # by tier: how long an autonomy certificate holds
@@ -300,10 +300,12 @@ class Gap(NamedTuple):
     severity: str  # blocking | advisory
     required: Any
     present: Any
-    why: str
-    remedy: str
-    requirement: str
+    why: str  # the primary requirement's reason
+    remedy: str  # how to get from the present option to the required one
+    requirement: str  # the primary requirement: it asks the most, and is the most specific to this work
     level: int  # the lowest level at which it is required
+    requirements: tuple[str, ...]  # every requirement that asks more than is present, the primary first
+    risks: tuple[str, ...]  # the named risks of this work that those requirements address
 
 
 class Step(NamedTuple):

@@ -84,7 +84,7 @@ def test_a_requirement_whose_any_names_the_level_is_checked_level_by_level() -> 
         (Clause("tier", low=1.0), Clause("level", low=2.0)),
         (Condition((Clause("level", ranks=frozenset({4.0})),)), Condition((Clause("kind", ranks=frozenset({1.0})),))),
     )
-    table = _requirement_table(Requirement("r", "why", when, (("owner", 1),), True), load_rubrics().levels)
+    table = _requirement_table(Requirement("r", "why", when, (("owner", 1),), True), load_rubrics().levels, 0)
     assert table.levels == {2, 3, 4}
     assert table.per_level is not None
     for tier in (0.0, 2.0):

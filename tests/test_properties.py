@@ -13,7 +13,9 @@ Properties:
 2. raising one risk-side answer never lowers the risk tier;
 3. the same input gives a byte-identical report, in process and through the CLI;
 4. the spec's fixed points, each with every other field free;
-5. every JSON report is well formed: scores 0-100, levels 1-4, start <= target.
+5. every JSON report is well formed: scores 0-100, levels 1-4, start <= target;
+6. gaps a person can act on: no sentence of the gaps printed twice, blocking gaps first in the
+   order of the path to ready, each with the remedy for its present option.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import string
 import subprocess
 import sys
@@ -38,7 +41,7 @@ from decide.engine import evaluate
 from decide.loading.rubrics import load_rubrics
 from decide.loading.schemas import packaged_schema
 from decide.loading.task import TaskLoader
-from decide.model import KINDS, READINESS, RUBRICS, TIERS, Assessment, Criterion, Report
+from decide.model import KINDS, READINESS, RUBRICS, TIERS, Assessment, Criterion, Report, display
 from decide.report import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -407,3 +410,52 @@ def test_gap_severity_follows_absent_versus_weaker_rule(doc):
         absent = gap.present == c.values[0]
         blocking = absent or assessment.tier == TIERS[-1]
         assert gap.severity == ("blocking" if blocking else "advisory"), gap
+
+
+# --- gaps a person can act on -------------------------------------------------------------------
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of a rendered section, its line wrapping and table layout undone."""
+    flat = " ".join(text.split())
+    return [s for s in re.split(r"(?<=[.!?])\s+", flat) if len(s.split()) >= 4]
+
+
+def _gap_section(rendered: str, heading: str, next_heading: str) -> str:
+    return rendered[rendered.index(heading) : rendered.index(next_heading)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(doc=task_documents())
+def test_no_sentence_of_the_gaps_is_printed_twice(doc):
+    """Each requirement's reason and each remedy once, however many gaps share them."""
+    report = run(doc)
+    for fmt, heading, following in (("text", "Governance gaps", "What would change this"),
+                                    ("markdown", "## Governance gaps", "## What would change this")):
+        sentences = _sentences(_gap_section(render(report, fmt, RENDER), heading, following))
+        repeated = {s for s in sentences if sentences.count(s) > 1}
+        assert not repeated, (fmt, repeated)
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc=task_documents())
+def test_gaps_come_blocking_first_in_the_order_of_the_path_to_ready(doc):
+    assessment = assess(doc)
+    severities = [gap.severity for gap in assessment.gaps]
+    assert severities == sorted(severities, key=lambda s: s != "blocking")
+    assert [f"governance.{gap.control}" for gap in assessment.gaps] == [step.field for step in assessment.to_ready]
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc=task_documents())
+def test_each_gap_has_the_remedy_for_its_present_option_and_its_strongest_reason_first(doc):
+    assessment = assess(doc)
+    requirements = {r.id: r for r in RUBRIC_SET.requirements}
+    for gap in assessment.gaps:
+        assert gap.remedy == RUBRIC_SET.remedies[gap.control][display(gap.present)], gap
+        assert gap.requirements[0] == gap.requirement and gap.why == requirements[gap.requirement].why, gap
+        c = criterion(f"{GOVERNANCE}.{gap.control}")
+        asks = [rank for rid in gap.requirements for control, rank in requirements[rid].require if control == gap.control]
+        assert min(asks) > c.values.index(gap.present), gap  # every reason given asks more than is there
+        named = {risk.id for risk in assessment.named_risks}
+        assert set(gap.risks) <= named, gap

@@ -120,7 +120,9 @@ def _clip(text: str) -> str:
 
 def _control_rule(criterion: Criterion, rubrics: RubricSet) -> dict[str, Any]:
     control = criterion.id
-    remedy = rubrics.remedies.get(control) or criterion.help  # help.text is required, and not empty
+    # How to close the gap depends on what is in place: each present option's remedy, in order.
+    remedy = " ".join(f"From {option}: {text}" for option, text in rubrics.remedies.get(control, {}).items())
+    remedy = remedy or criterion.help  # help.text is required, and not empty
     properties: dict[str, Any] = {"tags": ["security", "ai-governance"]}
     if control in rubrics.security_severity:  # a rubric set may leave a control without one
         properties["security-severity"] = f"{rubrics.security_severity[control]:.1f}"

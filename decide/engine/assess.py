@@ -125,26 +125,21 @@ def _target(rubrics: RubricSet, facts: dict[str, float]) -> tuple[int, str]:
     return level, reason
 
 
-Strongest = dict[str, Strength]  # by control: the strongest requirement on it
+Demands = dict[str, tuple[Strength, ...]]  # by control: what each requirement that applies asks of it
 
 
-def _strongest(requirements: Iterable[RequirementTable], start: Strongest) -> Strongest:
-    """The strongest requirement on each control among ``requirements`` (that apply), and ``start``."""
-    strongest = dict(start)
+def _demands(requirements: Iterable[RequirementTable], start: Demands) -> Demands:
+    """What each of ``requirements`` (that apply) asks of each control, added to ``start``."""
+    demands = dict(start)
     for requirement in requirements:
         for control, strength in requirement.demands:
-            current = strongest.get(control)
-            if current is None:
-                strongest[control] = strength
-            else:  # the strongest ask, blocking when absent if any ask is
-                stronger = strength if strength.rank > current.rank else current
-                strongest[control] = stronger._replace(absent_blocks=current.absent_blocks or strength.absent_blocks)
-    return strongest
+            demands[control] = (*demands.get(control, ()), strength)
+    return demands
 
 
-def _common(rubrics: RubricSet, facts: Facts) -> Strongest:
-    """The strongest requirement on each control among those that apply whatever the level."""
-    return _strongest((r for r in rubrics.tables.common_requirements if r.rest.holds(facts)), {})
+def _common(rubrics: RubricSet, facts: Facts) -> Demands:
+    """What the requirements that apply whatever the level ask of each control."""
+    return _demands((r for r in rubrics.tables.common_requirements if r.rest.holds(facts)), {})
 
 
 def _level_requirements(rubrics: RubricSet, facts: Facts) -> list[RequirementTable]:
@@ -157,25 +152,37 @@ def _applying_at(candidates: list[RequirementTable], level: int, facts: Facts) -
     return [r for r in candidates if level in r.levels and (r.per_level is None or r.per_level.holds(facts))]
 
 
-def _gaps(rubrics: RubricSet, strongest: Strongest, present_ranks: list[int], tier: str, level: int) -> tuple[Gap, ...]:
+def _primacy(strength: Strength) -> tuple[int, int]:
+    """Which reason a gap gives first: the requirement that asks the most and, of those that ask as
+    much, the one most specific to this work (a named risk, then a higher tier, then a narrower
+    condition: see tables._specificity). Every other requirement that asks more than is present
+    comes after it, so that a high-risk report never explains a gap with the medium-risk reason alone."""
+    return -strength.rank, strength.specificity
+
+
+def _gaps(rubrics: RubricSet, demands: Demands, present_ranks: list[int], tier: str, level: int) -> tuple[Gap, ...]:
     """The controls weaker than required, in the rubric's control order."""
     always_blocking = tier in rubrics.always_blocking_tiers
     gaps: list[Gap] = []
     for control, present in zip(rubrics.tables.controls, present_ranks, strict=True):
-        required = strongest.get(control.id)
-        if required is None or present >= required.rank:
+        short = sorted((s for s in demands.get(control.id, ()) if s.rank > present), key=_primacy)
+        if not short:
             continue
-        blocking = (present == 0 and required.absent_blocks) or always_blocking
+        primary = short[0]
+        blocking = (present == 0 and any(s.absent_blocks for s in short)) or always_blocking
+        required = control.values[primary.rank]
         gaps.append(
             Gap(
                 control.id,
                 "blocking" if blocking else "advisory",
-                control.values[required.rank],
+                required,
                 control.values[present],
-                required.why,
-                control.remedy,
-                required.requirement,
+                primary.why,
+                control.remedies[present],
+                primary.requirement,
                 level,
+                tuple(s.requirement for s in short),
+                tuple(dict.fromkeys(risk for s in short for risk in s.risks)),
             )
         )
     return tuple(gaps)
@@ -185,8 +192,8 @@ def required_at(rubrics: RubricSet, assessment: Assessment, level: int) -> dict[
     """The controls operating at ``level`` requires, with the weakest acceptable option's rank."""
     facts = {**assessment.facts, "level": float(level)}
     at_level = (r for r in rubrics.tables.level_requirements if r.requirement.when.holds(facts))
-    strongest = _strongest(at_level, _common(rubrics, facts))
-    return {control: strength.rank for control, strength in strongest.items() if strength.rank > 0}
+    demands = _demands(at_level, _common(rubrics, facts))
+    return {control: rank for control, asks in demands.items() if (rank := max(s.rank for s in asks)) > 0}
 
 
 def readiness_of(gaps: Iterable[Gap]) -> str:
@@ -195,25 +202,46 @@ def readiness_of(gaps: Iterable[Gap]) -> str:
     return "not-ready" if "blocking" in severities else "conditional" if severities else "ready"
 
 
+def _in_order(rubrics: RubricSet, gaps: Iterable[Gap]) -> tuple[Gap, ...]:
+    """The gaps in the order to close them: blocking first, then the least effort, then the rubric's order."""
+    controls = rubrics.tables.controls_by_id
+    return tuple(
+        sorted(
+            gaps,
+            key=lambda g: (g.severity != "blocking", _cost(controls[g.control], g), controls[g.control].position),
+        )
+    )
+
+
 def path_to_ready(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> tuple[Step, ...]:
-    """The fewest control changes that make the task ready at its target level, cheapest first.
+    """The fewest control changes that make the task ready at its target level, in the gaps' order.
 
     Requirements never depend on the controls, so every gap must close and closing it at exactly
-    the required option is the least change: the set is the gaps themselves, found exactly. The
-    order puts blocking gaps first, then the least effort; readiness follows each step."""
+    the required option is the least change: the set is the gaps themselves, found exactly, and
+    ``gaps`` come in :func:`_in_order` (blocking first, then the least effort)."""
     controls = rubrics.tables.controls_by_id
-    ranked = sorted(
-        (gap.severity != "blocking", _cost(controls[gap.control], gap), controls[gap.control].position, gap)
-        for gap in gaps
-    )  # no two gaps share a control: the positions differ, so the gaps themselves are never compared
     # Readiness after each step is that of the gaps still open after it: walk back from the last.
     steps: list[Step] = []
     readiness = "ready"
-    for advisory, cost, _, gap in reversed(ranked):
-        steps.append(Step(f"governance.{gap.control}", gap.present, gap.required, cost, readiness))
+    for gap in reversed(gaps):
+        steps.append(Step(f"governance.{gap.control}", gap.present, gap.required, _cost(controls[gap.control], gap),
+                          readiness))  # fmt: skip
         if readiness != "not-ready":
-            readiness = "conditional" if advisory else "not-ready"
+            readiness = "not-ready" if gap.severity == "blocking" else "conditional"
     return tuple(reversed(steps))
+
+
+def _first_needed(gap: Gap, first: Gap) -> Gap:
+    """A gap at the target with the level and primary reason of its first appearance on the way up,
+    and every requirement and named risk behind it at any of those levels."""
+    later = tuple(r for r in gap.requirements if r not in first.requirements)
+    return gap._replace(
+        why=first.why,
+        requirement=first.requirement,
+        level=first.level,
+        requirements=first.requirements + later,
+        risks=tuple(dict.fromkeys(first.risks + gap.risks)),
+    )
 
 
 def _cost(control: Control, gap: Gap) -> float:
@@ -245,12 +273,12 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     for level in range(1, target + 1):
         facts["level"] = float(level)
         applying = _applying_at(candidates, level, facts)
-        strongest = _strongest(applying, common) if applying else common
-        by_level[level] = _gaps(rubrics, strongest, present, tier, level)
+        by_level[level] = _gaps(rubrics, _demands(applying, common) if applying else common, present, tier, level)
         for gap in by_level[level]:
             first.setdefault((gap.control, gap.required), gap)
-    # Each gap as it first appears on the way up, so that its level and reason say where it starts.
-    gaps = tuple(first[gap.control, gap.required] for gap in by_level[target])
+    # Each gap as it first appears on the way up, so that its level and reason say where it starts; its
+    # severity is the target's, where every requirement that can make it blocking applies.
+    gaps = _in_order(rubrics, (_first_needed(gap, first[gap.control, gap.required]) for gap in by_level[target]))
     # Cleared: every requirement that applies is met, advisory ones included, at this level and below.
     cleared = 0
     while cleared < target and not by_level[cleared + 1]:

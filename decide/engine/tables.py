@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from decide.model import RUBRICS, Condition, Criterion, CriterionResult, Level, Requirement, Rubric, TextRule
+from decide.model import RUBRICS, Condition, Criterion, CriterionResult, Level, Requirement, Rubric, TextRule, display
 
 
 class ScoredOption(NamedTuple):
@@ -39,12 +39,14 @@ class CriterionTable(NamedTuple):
 
 
 class Strength(NamedTuple):
-    """What the requirements that apply ask of one control."""
+    """What one requirement asks of one control."""
 
     rank: int  # the weakest acceptable option's
     absent_blocks: bool  # whether the control's absence is a blocking gap
-    requirement: str  # the id of the requirement that asks the most
+    requirement: str  # the requirement's id
     why: str  # its reason
+    risks: tuple[str, ...]  # the named risks its condition names: the ones it addresses
+    specificity: int  # 0 for the requirement most specific to the work it applies to; see _specificity
 
 
 class RequirementTable(NamedTuple):
@@ -70,7 +72,7 @@ class Control(NamedTuple):
     position: int  # in the governance rubric
     values: tuple[Any, ...]  # weakest to strongest; a text control's are "absent" and "present"
     ranks: Mapping[Any, int]  # each value's position in ``values``
-    remedy: str
+    remedies: tuple[str, ...]  # how to close its gap, by the present option's rank
     effort: float  # the cost of strengthening it by one option
 
 
@@ -100,7 +102,7 @@ def engine_tables(
     *,
     levels: tuple[Level, ...],
     requirements: tuple[Requirement, ...],
-    remedies: Mapping[str, str],
+    remedies: Mapping[str, Mapping[str, str]],
     effort: Mapping[str, float],
     texts: Mapping[str, tuple[TextRule, ...]],
 ) -> EngineTables:
@@ -112,15 +114,18 @@ def engine_tables(
             position,
             tuple(criterion.values),
             {value: criterion.values.index(value) for value in criterion.values},
-            remedies.get(criterion.id, ""),
+            tuple(remedies.get(criterion.id, {}).get(display(value), "") for value in criterion.values),
             effort.get(criterion.id, 1.0),
         )
         for position, criterion in enumerate(rubrics["governance"].criteria)
     )
+    specificity = {r.id: rank for rank, r in enumerate(sorted(requirements, key=_specificity))}
     return EngineTables(
         criteria=tuple((name, _criterion_tables(rubrics[name])) for name in RUBRICS),
-        common_requirements=tuple(_requirement_table(r, levels) for r in requirements if not r.by_level),
-        level_requirements=tuple(_requirement_table(r, levels) for r in requirements if r.by_level),
+        common_requirements=tuple(
+            _requirement_table(r, levels, specificity[r.id]) for r in requirements if not r.by_level
+        ),
+        level_requirements=tuple(_requirement_table(r, levels, specificity[r.id]) for r in requirements if r.by_level),
         controls=controls,
         controls_by_id={control.id: control for control in controls},
         exit_criteria=_text_rules(texts["exit_criteria"]),
@@ -159,17 +164,42 @@ def _criterion_tables(rubric: Rubric) -> tuple[CriterionTable, ...]:
     return tuple(tables)
 
 
-def _requirement_table(requirement: Requirement, levels: Iterable[Level]) -> RequirementTable:
+def _specificity(requirement: Requirement) -> tuple[bool, float, int]:
+    """How closely a requirement fits the work it applies to, most specific first.
+
+    When several requirements ask the same of a control, the reason a report gives first should be
+    the one that says most about this work: a named risk is the work's own danger; then the higher
+    the tier a requirement starts at, the narrower the work it speaks of (high-risk work over
+    medium-risk work); then the more facts its condition names (kind, level, actions) the
+    narrower. Ties keep the file's order (sorting is stable)."""
+    risks, tier_floor, facts = _risks(requirement.when), 0.0, set[str]()
+    _add_fields(requirement.when, facts)
+    for clause in requirement.when.clauses:
+        if clause.field == "tier":
+            tier_floor = min(clause.ranks) if clause.ranks is not None else max(clause.low, 0.0)
+    return not risks, -tier_floor, -len(facts)
+
+
+def _risks(condition: Condition) -> tuple[str, ...]:
+    """The named risks a condition needs to hold (``risk.ID: true`` among its own clauses)."""
+    return tuple(
+        clause.field.removeprefix("risk.")
+        for clause in condition.clauses
+        if clause.field.startswith("risk.") and not Condition((clause,)).holds({clause.field: 0.0})
+    )
+
+
+def _requirement_table(requirement: Requirement, levels: Iterable[Level], specificity: int) -> RequirementTable:
     """Split a requirement's condition into what the level decides, what it cannot change, and
     (only when an ``any`` names the level) what must still be checked level by level."""
-    when = requirement.when
+    when, risks = requirement.when, _risks(requirement.when)
     on_level = Condition(tuple(clause for clause in when.clauses if clause.field == "level"))
     others = tuple(clause for clause in when.clauses if clause.field != "level")
     varying = any(option.names("level") for option in when.any_of)
     return RequirementTable(
         requirement,
         tuple(
-            (control, Strength(rank, requirement.absent_blocks, requirement.id, requirement.why))
+            (control, Strength(rank, requirement.absent_blocks, requirement.id, requirement.why, risks, specificity))
             for control, rank in requirement.require
         ),
         frozenset(level.level for level in levels if on_level.holds({"level": float(level.level)})),

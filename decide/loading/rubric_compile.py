@@ -37,6 +37,7 @@ from decide.model import (
     RubricSet,
     Rule,
     TextRule,
+    display,
 )
 
 RATE_VARIABLES = (
@@ -393,13 +394,11 @@ class _Compiler:
             absent_blocks = item.get("absent", "blocking") == "blocking"
             why = " ".join(item["why"].split())
             requirements.append(Requirement(item["id"], why, when, tuple(required), when.names("level"), absent_blocks))
-        for control, _ in document["remedies"].items():
-            if control not in governance:
-                self.problem(
-                    "controls",
-                    document["remedies"].key_marks[control],
-                    f"remedies: {control!r} is not a governance control",
-                )
+        remedies = {
+            control: remedy
+            for control, by_option in document["remedies"].items()
+            if (remedy := self.remedies(control, by_option, document["remedies"].key_marks[control], governance))
+        }
         for table in ("security_severity", "effort"):
             for control in document[table]:
                 if control not in governance:
@@ -411,8 +410,36 @@ class _Compiler:
             "review_days": dict(document["review_days"]),
             "always_blocking_tiers": frozenset(document["always_blocking_tiers"]),
             "requirements": tuple(requirements),
-            "remedies": {control: " ".join(text.split()) for control, text in document["remedies"].items()},
+            "remedies": remedies,
         }
+
+    def remedies(
+        self, control: str, by_option: MarkedDict, mark: Mark, governance: Mapping[str, Criterion]
+    ) -> dict[str, str]:
+        """A control's remedies by the option in place, each an option short of the strongest, all of
+        them there: a gap from any option has advice that starts from it."""
+        criterion = governance.get(control)
+        if criterion is None:
+            self.problem("controls", mark, f"remedies: {control!r} is not a governance control"
+                         + suggest(control, sorted(governance)))  # fmt: skip
+            return {}
+        # Every option but the strongest; a text control's are absent and present whatever its file says.
+        short = ["absent"] if criterion.type == "text" else [display(value) for value in criterion.values[:-1]]
+        remedies: dict[str, str] = {}
+        for option, text in by_option.items():
+            key = display(option)
+            if key not in short:
+                self.problem(
+                    "controls",
+                    by_option.key_marks[option],
+                    f"remedies: {control}: {describe(option)} is not an option short of its strongest"
+                    f" (one of: {', '.join(short)})",
+                )
+            remedies[key] = " ".join(text.split())
+        missing = [option for option in short if option not in remedies]
+        if missing:
+            self.problem("controls", mark, f"remedies: {control}: no remedy from {', '.join(missing)}")
+        return remedies
 
     def pilot(self, plan_vocab: Mapping[str, _Field], vocab: Mapping[str, _Field]) -> dict[str, Any]:
         document = self.documents["pilot"]

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # the model is not needed to name the formats on the CLI's start-up path
-    from decide.model import Report
+    from decide.model import Gap, Report
 
 
 class ReportFormat(StrEnum):
@@ -25,6 +25,45 @@ class RenderOptions(NamedTuple):
     color: bool = False  # text: ANSI colours
     width: int = 100  # text: columns
     framework: str | None = None  # show only this framework's references with each gap
+
+
+class Reason(NamedTuple):
+    """A reason for requiring controls, stated once however many gaps it stands behind."""
+
+    why: str
+    requirements: tuple[str, ...]  # the ids of the requirements that give it
+    controls: tuple[str, ...]  # the gaps' controls it stands behind
+
+
+class GapReasons(NamedTuple):
+    reasons: tuple[Reason, ...]  # numbered from 1, in the order the gaps first give them
+    numbers: dict[str, tuple[int, ...]]  # by gap control: its reasons' numbers, the primary reason's first
+
+
+def gap_reasons(report: Report) -> GapReasons:
+    """Every reason behind the report's gaps, each once, and which of them each gap comes from.
+
+    Requirements that share a reason (word for word) are one reason: a report states a sentence once."""
+    whys = {requirement.id: requirement.why for requirement in report.rubrics.requirements}
+    found: dict[str, tuple[list[str], list[str]]] = {}  # by reason: its requirements and controls
+    numbers: dict[str, tuple[int, ...]] = {}
+    for gap in report.assessment.gaps:
+        mine: list[int] = []
+        for requirement in gap.requirements:
+            ids, controls = found.setdefault(whys[requirement], ([], []))
+            ids += [requirement] if requirement not in ids else []
+            controls += [gap.control] if gap.control not in controls else []
+            number = list(found).index(whys[requirement]) + 1
+            mine += [number] if number not in mine else []
+        numbers[gap.control] = tuple(mine)
+    reasons = tuple(Reason(why, tuple(ids), tuple(controls)) for why, (ids, controls) in found.items())
+    return GapReasons(reasons, numbers)
+
+
+def risk_gaps(report: Report) -> list[tuple[Gap, str]]:
+    """The gaps that address this work's named risks, in the gaps' order, with the risks' titles."""
+    titles = {risk.id: risk.title for risk in report.assessment.named_risks}
+    return [(gap, ", ".join(titles[r] for r in gap.risks)) for gap in report.assessment.gaps if gap.risks]
 
 
 class Renderer(Protocol):

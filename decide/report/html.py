@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from decide import __version__
 from decide.model import Report, display
-from decide.report import RenderOptions
+from decide.report import RenderOptions, gap_reasons, risk_gaps
 from decide.report.markdown import what_would_change
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ def _milestones(report: Report) -> list[dict[str, Any]]:
 def render(report: Report, options: RenderOptions) -> str:
     a = report.assessment
     milestones = _milestones(report)
+    reasons = gap_reasons(report)
     return (
         environment()
         .get_template("report.html.j2")
@@ -70,10 +71,15 @@ def render(report: Report, options: RenderOptions) -> str:
                     "severity": g.severity,
                     "required": display(g.required),
                     "present": display(g.present),
-                    "why": g.why,
+                    "reasons": ", ".join(map(str, reasons.numbers[g.control])),
                     "remedy": g.remedy,
                 }
                 for g in a.gaps
+            ],
+            reasons=reasons.reasons,
+            risk_gaps=[
+                {"risks": risks, "control": g.control, "present": display(g.present), "required": display(g.required)}
+                for g, risks in risk_gaps(report)
             ],
             changes=what_would_change(report),
             milestones=milestones,

@@ -37,11 +37,23 @@ def _gap(gap: Gap, references: Iterable[Reference]) -> dict[str, Any]:
         "why": gap.why,
         "remedy": gap.remedy,
         "requirement": gap.requirement,
+        "requirements": list(gap.requirements),
+        "risks": list(gap.risks),
         "level": gap.level,
         "references": [
             {"framework": r.framework, "version": r.version, "id": r.id, "title": r.title} for r in references
         ],
     }
+
+
+def _requirements(report: Report) -> list[dict[str, Any]]:
+    """The requirements behind the gaps, each with its reason once and the gaps' controls it asks for."""
+    whys = {requirement.id: requirement.why for requirement in report.rubrics.requirements}
+    controls: dict[str, list[str]] = {}
+    for gap in report.assessment.gaps:
+        for requirement in gap.requirements:
+            controls.setdefault(requirement, []).append(gap.control)
+    return [{"id": rid, "why": whys[rid], "controls": names} for rid, names in controls.items()]
 
 
 def _milestone(m: Milestone) -> dict[str, Any]:
@@ -113,6 +125,7 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         ],
         "lower_level": assessment.lower_level,
         "gaps": [_gap(g, rubrics.references_of(g.control, options.framework)) for g in assessment.gaps],
+        "requirements": _requirements(report),
         "pilot": {
             "standing": plan.standing,
             "throughout": list(plan.throughout),

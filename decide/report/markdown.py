@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from decide import __version__
 from decide.model import Report, cleared_text, display
-from decide.report import RenderOptions
+from decide.report import RenderOptions, gap_reasons, risk_gaps
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
@@ -51,11 +51,18 @@ def _decisive(report: Report, rubric: str) -> str:
 
 
 def _gaps(report: Report, framework: str | None) -> list[str]:
-
+    """The gaps against named risks first, then every gap in the order to close them, then each reason once."""
     gaps = report.assessment.gaps
     lines = ["## Governance gaps", ""]
     if not gaps:
         return [*lines, "None: every control this work requires is in place.", ""]
+    first = risk_gaps(report)
+    if first:
+        lines += ["First, the gaps against this work's named risks:", ""]
+        lines += [f"- {escape(risks)}: `{g.control}`, {escape(display(g.present))} → {escape(display(g.required))}"
+                  for g, risks in first]  # fmt: skip
+        lines.append("")
+    reasons = gap_reasons(report)
     rows = [
         [
             f"`{g.control}`",
@@ -63,16 +70,18 @@ def _gaps(report: Report, framework: str | None) -> list[str]:
             escape(display(g.required)),
             escape(display(g.present)),
             str(g.level),
-            escape(g.why),
             escape(g.remedy),
+            ", ".join(map(str, reasons.numbers[g.control])),
             escape(
                 "; ".join(f"{r.title_of_framework} {r.id}" for r in report.rubrics.references_of(g.control, framework))
             ),
         ]
         for g in gaps
     ]
-    header = ["Control", "Severity", "Required", "Present", "From level", "Why", "How to close", "References"]
-    return [*lines, *table(header, rows), ""]
+    header = ["Control", "Severity", "Required", "Present", "From level", "How to close", "Why", "References"]
+    lines += [*table(header, rows), "", "**Why these are required**", ""]
+    lines += [f"{number}. {escape(reason.why)}" for number, reason in enumerate(reasons.reasons, start=1)]
+    return [*lines, ""]
 
 
 class Changes(NamedTuple):

@@ -18,6 +18,13 @@ def _choices(criterion: Criterion) -> list[tuple[str, str, float]]:
     return [(f"≥ {band.min}", band.label, band.points) for band in criterion.bands]
 
 
+def _remedies(rubrics: RubricSet, criterion: Criterion) -> list[str]:
+    """How to close a governance control's gap from each of its options ("" for the strongest, and
+    for every option of a criterion that is not a control)."""
+    by_option = rubrics.remedies.get(criterion.id, {}) if criterion.rubric == "governance" else {}
+    return [by_option.get(display(option.value), "") for option in criterion.options] or [""] * len(criterion.bands)
+
+
 def _cautious(criterion: Criterion) -> str:
     return "no owner" if criterion.type == "text" else display(criterion.cautious)
 
@@ -42,15 +49,18 @@ def markdown(rubrics: RubricSet) -> str:
         lines += [f"## `{rubric.id}`: {escape(rubric.title)}", "", escape(rubric.description), ""]
         for criterion in rubric.criteria:
             optional = "" if criterion.required else ", optional"
+            rows = [[f"`{v}`", escape(label), f"{points:g}"] for v, label, points in _choices(criterion)]
+            header = ["Value", "Means", "Points"]
+            remedies = _remedies(rubrics, criterion)
+            if any(remedies):  # a governance control: how to close its gap, from what is in place
+                header.append("How to close a gap from it")
+                rows = [[*row, escape(remedy)] for row, remedy in zip(rows, remedies, strict=True)]
             lines += [
                 f"### `{criterion.field}` ({criterion.type}{optional}, weight {criterion.weight:g})",
                 "",
                 f"**{escape(criterion.question)}** {escape(criterion.help)}",
                 "",
-                *table(
-                    ["Value", "Means", "Points"],
-                    [[f"`{v}`", escape(label), f"{points:g}"] for v, label, points in _choices(criterion)],
-                ),
+                *table(header, rows),
                 "",
                 f"Left out, it is taken as: `{_cautious(criterion)}`.",
                 "",
@@ -67,7 +77,9 @@ def text(rubrics: RubricSet) -> str:
                 f"  {criterion.field} [{criterion.type}, weight {criterion.weight:g}, left out: {_cautious(criterion)}]"
             )
             lines.append(f"    {criterion.question}")
-            lines += [f"      {v:<18} {points:>5g}  {label}" for v, label, points in _choices(criterion)]
+            for (v, label, points), remedy in zip(_choices(criterion), _remedies(rubrics, criterion), strict=True):
+                lines.append(f"      {v:<18} {points:>5g}  {label}")
+                lines += [f"{'':>32}to close a gap from here: {remedy}"] if remedy else []
         lines.append("")
     return "\n".join(lines)
 
@@ -86,7 +98,10 @@ def as_json(rubrics: RubricSet) -> str:
                     "help": c.help,
                     "weight": c.weight,
                     "cautious": c.cautious,
-                    "choices": [{"value": v, "label": label, "points": points} for v, label, points in _choices(c)],
+                    "choices": [
+                        {"value": v, "label": label, "points": points, **({"remedy": remedy} if remedy else {})}
+                        for (v, label, points), remedy in zip(_choices(c), _remedies(rubrics, c), strict=True)
+                    ],
                 }
                 for c in rubric.criteria
             ]

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from decide.model import Report, cleared_text, display
-from decide.report import RenderOptions
+from decide.report import RenderOptions, gap_reasons, risk_gaps
 from decide.report.markdown import what_would_change
 
 TIER_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold white on red"}
@@ -101,21 +101,33 @@ def _decisive(report: Report, rubric: str) -> str:
 
 
 def _gaps(report: Report) -> Group:
+    """Each gap on a line with its reasons' numbers and, under it, how to close it; each reason once, below."""
     gaps = report.assessment.gaps
     if not gaps:
         return Group(_heading("Governance gaps"), Text("None: every control this work requires is in place."))
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True)
-    for column in ("Control", "Severity", "Required", "Present", "Why, and how to close it"):
-        table.add_column(column, overflow="fold")
-    for g in gaps:
-        table.add_row(
-            g.control,
-            Text(g.severity, style=SEVERITY_STYLE[g.severity]),
-            display(g.required),
-            display(g.present),
-            Text(f"{g.why} {g.remedy}"),
-        )
-    return Group(_heading("Governance gaps"), table)
+    parts: list[RenderableType] = [_heading("Governance gaps")]
+    first = risk_gaps(report)
+    if first:
+        parts.append(Text("First, the gaps against this work's named risks:"))
+        parts.append(_items([f"{risks}: {g.control}, {display(g.present)} → {display(g.required)}"
+                             for g, risks in first]))  # fmt: skip
+    reasons = gap_reasons(report)
+    rows = [
+        (g.control, g.severity, display(g.required), display(g.present),
+         ", ".join(map(str, reasons.numbers[g.control])))
+        for g in gaps
+    ]  # fmt: skip
+    header = ("Control", "Severity", "Required", "Present", "Why")
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    parts.append(Text(" " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), style="bold"))
+    for g, row in zip(gaps, rows, strict=True):
+        cells = [(cell.ljust(width) + "  ", "") for cell, width in zip(row, widths, strict=True)]
+        cells[1] = (cells[1][0], SEVERITY_STYLE[g.severity])
+        parts.append(Text.assemble(" ", *cells))
+        parts.append(_items([g.remedy], [""]))
+    parts.append(Text("Why these are required", style="bold"))
+    parts.append(_numbered([reason.why for reason in reasons.reasons]))
+    return Group(*parts)
 
 
 def _changes(report: Report) -> Group:
