@@ -96,9 +96,9 @@ def evaluate(tmp_path: Path, **answers: object) -> dict:  # type: ignore[type-ar
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-DRIVE_THRU = {"title": "Drive-thru ordering assistant", "systems": 2, "actions": "transact", "reversibility": "full",
-              "impact": "minor", "reach": "customers", "user_facing": "external", "volume": 3000,
-              "sensitivity": "internal", "write": "own", "untrusted": "true", "rollback": "tested"}  # fmt: skip
+DRIVE_THRU = {"title": "Drive-thru ordering assistant", "systems": 5, "actions": "transact", "reversibility": "full",
+              "impact": "minor", "reach": "public", "user_facing": "external", "volume": 3000,
+              "sensitivity": "personal", "write": "shared", "untrusted": "true", "rollback": "tested"}  # fmt: skip
 
 
 def test_minor_fully_reversible_work_is_not_high_risk_however_busy(tmp_path: Path) -> None:
@@ -106,6 +106,7 @@ def test_minor_fully_reversible_work_is_not_high_risk_however_busy(tmp_path: Pat
     # mistake is undone at the window.
     report = evaluate(tmp_path, **DRIVE_THRU)
     assert report["risk"]["tier"] == "medium"
+    assert report["risk"]["score"] >= 50  # the mechanics alone would make it high
     assert any(reason.startswith("Capped at medium") for reason in report["risk"]["reasons"])
 
 

@@ -32,7 +32,8 @@ def test_presets_are_bundled_and_listed(runner: CliRunner) -> None:
 
 def test_strict_is_stricter_and_relaxed_more_relaxed(runner: CliRunner) -> None:
     task = "examples/customer-service-assistant.yaml"
-    assert _verdict(runner, task, "default") == ("medium", "ready")
+    # Agents send its drafts at a hundred a day and more: automation bias asks for scheduled reviews.
+    assert _verdict(runner, task, "default") == ("medium", "conditional")
     assert _verdict(runner, task, "strict") == ("high", "not-ready")
     tiers = ["low", "medium", "high", "critical"]
     for example in EXAMPLES:

@@ -25,6 +25,5 @@ def summarize(rubrics: RubricSet, assessment: Assessment) -> str:
     if assessment.cleared:
         parts.append(f"Cleared today for level {start.level} ({start.name}); it climbs as the gaps close.")
     else:
-        first = ", ".join(gap.control for gap in assessment.gaps_by_level[1])
-        parts.append(f"Not cleared for any level yet: it runs in shadow only until {first} are in place.")
+        parts.append("Not cleared for any level yet: it runs in shadow only.")
     return " ".join(parts)

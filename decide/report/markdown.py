@@ -97,9 +97,9 @@ def what_would_change(report: Report) -> Changes:
     a, rubrics = report.assessment, report.rubrics
     target = rubrics.level(a.target_level)
     lower = None
-    if a.lower_level is not None:
-        level = rubrics.level(a.lower_level)
-        lower = f"Or aim lower: with today's controls it is ready for level {level.level} ({level.name})."
+    if a.cleared and a.start_level < a.target_level:
+        level = rubrics.level(a.start_level)
+        lower = f"Or aim lower: it is cleared today for level {level.level} ({level.name})."
     if not a.to_ready:
         return Changes(f"Nothing is missing for level {target.level} ({target.name}).", [], lower)
     intro = (f"To be ready for level {target.level} ({target.name}), change {len(a.to_ready)} "

@@ -12,7 +12,6 @@ from rich.text import Text
 
 from decide.model import Report, cleared_text, display
 from decide.report import RenderOptions, gap_reasons, risk_gaps
-from decide.report.markdown import what_would_change
 
 TIER_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold white on red"}
 READINESS_STYLE = {"ready": "green", "conditional": "yellow", "not-ready": "bold red"}
@@ -96,8 +95,10 @@ def _why(report: Report) -> Group:
 
 
 def _decisive(report: Report, rubric: str) -> str:
-    answers = ", ".join(f"{r.field} = {display(r.answer)} ({r.contribution:g} points)" for r in report.decisive(rubric))
-    return f"Decisive {rubric.replace('_', ' ')} answers: {answers or 'none adds to the score'}"
+    answers = ", ".join(
+        f"{r.field.partition('.')[2]} {display(r.answer)} {r.contribution:.3g}" for r in report.decisive(rubric)
+    )
+    return f"Most points, {rubric.replace('_', ' ')}: {answers or 'none'}"
 
 
 def _gaps(report: Report) -> Group:
@@ -112,12 +113,18 @@ def _gaps(report: Report) -> Group:
         parts.append(_items([f"{risks}: {g.control}, {display(g.present)} → {display(g.required)}"
                              for g, risks in first]))  # fmt: skip
     reasons = gap_reasons(report)
+    # The table is also what would change the verdict: the gaps stand in the order to close them.
+    then = {step.field.removeprefix("governance."): step.readiness_after for step in report.assessment.to_ready}
+    target = report.rubrics.level(report.assessment.target_level)
+    parts.append(
+        Text(f"In the order to close them; Then: the readiness for level {target.level} once those above are closed.")
+    )
     rows = [
         (g.control, g.severity, display(g.required), display(g.present),
-         ", ".join(map(str, reasons.numbers[g.control])))
+         ", ".join(map(str, reasons.numbers[g.control])), then[g.control])
         for g in gaps
     ]  # fmt: skip
-    header = ("Control", "Severity", "Required", "Present", "Why")
+    header = ("Control", "Severity", "Required", "Present", "Why", "Then")
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
     parts.append(Text(" " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), style="bold"))
     for g, row in zip(gaps, rows, strict=True):
@@ -130,21 +137,9 @@ def _gaps(report: Report) -> Group:
     return Group(*parts)
 
 
-def _changes(report: Report) -> Group:
-    changes = what_would_change(report)
-    parts: list[RenderableType] = [_heading("What would change this"), Text(changes.intro)]
-    if changes.steps:
-        parts.append(_numbered(changes.steps))
-    if changes.lower:
-        parts.append(Text(changes.lower))
-    return Group(*parts)
-
-
 def _pilot(report: Report) -> Group:
     plan = report.plan
     parts: list[RenderableType] = [_heading("Pilot plan"), Text(plan.standing)]
-    if plan.measure_baseline_first:
-        parts.append(Text("The task file has no complete metrics, so the pilot starts by measuring a baseline."))
     parts.append(Text("Every milestone that runs it ends only when:", style="bold"))
     parts.append(_items(list(plan.throughout), ["☐"] * len(plan.throughout)))
     for number, m in enumerate(plan.milestones, start=1):
@@ -172,7 +167,7 @@ def _rollback(report: Report) -> Group:
 def _assumptions(report: Report) -> Group:
     assumed = report.assumptions
     if not assumed:
-        return Group(_heading("Assumptions"), Text("None: the task file answers every question."))
+        return Group(_heading("Assumptions: none, the task file answers every question"))
     parts: list[RenderableType] = [
         _heading("Assumptions"),
         Text("Missing from the task file, so taken at the most cautious reading:"),
@@ -200,7 +195,6 @@ def render(report: Report, options: RenderOptions) -> str:
         _scores(report),
         _why(report),
         _gaps(report),
-        _changes(report),
         _pilot(report),
         _rollback(report),
         _assumptions(report),
