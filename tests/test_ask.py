@@ -77,7 +77,7 @@ def test_answer_everything_go_back_change_on_summary_and_save(tmp_path: Path) ->
             person.pick_last()  # ← Back, to the first autonomy question
             person.answer(QUESTIONS[number - 1], LOW_RISK)
         person.answer(question, LOW_RISK)
-    # The summary: change governance.limits from none to policy, the one control this task lacks.
+    # The summary: change governance.limits from none to policy, a control this task lacks.
     person.child.expect("pick one to change it")
     limits = next(n for n, q in enumerate(QUESTIONS) if q.key == "governance.limits")
     person.pick(limits + 1)
@@ -94,7 +94,10 @@ def test_answer_everything_go_back_change_on_summary_and_save(tmp_path: Path) ->
     assert 'limits: "policy"' in text and "regulations: []" in text
     task = TaskLoader(RUBRICS).load(tmp_path / "invoice.yaml")
     report = evaluate(task, RUBRICS)
-    assert (report.assessment.kind, report.assessment.tier, report.assessment.readiness) == ("assistant", "low", "ready")
+    # Ready but for the written rollback procedure every AI system needs (advisory for work that only reads).
+    assert (report.assessment.kind, report.assessment.tier, report.assessment.readiness) == (
+        "assistant", "low", "conditional")
+    assert [(gap.control, gap.severity) for gap in report.assessment.gaps] == [("rollback", "advisory")]
     assert task.title == "Invoice matching" and task.answers["governance.owner"] == "Finance operations"
 
 

@@ -253,7 +253,7 @@ def test_junit_names_are_unique_and_failures_list_the_blocking_gaps(result: Gate
     [triage] = [case for case in cases if case.get("name") == "ticket-triage-agent (examples/ticket-triage-agent.yaml)"]
     text = triage.findtext("failure") or ""
     assert (
-        "examples/ticket-triage-agent.yaml:37:3: kill_switch: blocking, requires true, has false" in text.splitlines()
+        "examples/ticket-triage-agent.yaml:38:3: kill_switch: blocking, requires true, has false" in text.splitlines()
     )
     assert "audit_log" not in text  # advisory: it does not fail --fail-on not-ready
     [broken] = [case for case in cases if case.find("error") is not None]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from hypothesis import given
 
 from decide.certify import certificate
+from decide.report import RenderOptions, render
 from tests.conftest import ROOT
 from tests.test_properties import FAST, run, task_documents
 
@@ -130,3 +132,24 @@ def test_a_missing_rollback_procedure_is_a_gap_at_every_tier(tmp_path: Path) -> 
     assert not reading["recommendation"]["cleared"]
     writing = evaluate(tmp_path, **{**FAQ, "actions": "write", "write": "shared"}, rollback="none")
     assert {gap["control"]: gap["severity"] for gap in writing["gaps"]}["rollback"] == "blocking"
+
+
+def sentences(text: str) -> list[str]:
+    """The report's sentences of five words or more, whitespace and markup folded."""
+    flat = " ".join(text.replace("|", " ").replace("*", " ").replace("`", " ").replace("☐", " ").replace("•", " ").split())
+    found = []
+    for sentence in re.split(r"(?<=[.!?])\s+", flat):
+        words = re.sub(r"^\d+\.\s*", "", sentence).split()
+        if len(words) >= 5:
+            found.append(" ".join(words))
+    return found
+
+
+@FAST
+@given(doc=task_documents())
+def test_no_sentence_is_printed_twice_in_a_report(doc):
+    report = run(doc)
+    for fmt in ("text", "markdown"):
+        said = sentences(render(report, fmt, RenderOptions(color=False, width=100)))
+        repeated = {sentence for sentence in said if said.count(sentence) > 1}
+        assert not repeated, (fmt, repeated)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 import string
 import subprocess
 import sys
@@ -403,38 +402,18 @@ def test_json_report_has_bounded_scores_and_consistent_levels(doc):
 @settings(max_examples=100, deadline=None)
 @given(doc=task_documents())
 def test_gap_severity_follows_absent_versus_weaker_rule(doc):
-    """An absent control (weakest option) is blocking; a weaker one advisory, except at critical."""
+    """An absent control (weakest option) is blocking, unless every requirement asking for it says its
+    absence is advisory; a weaker one advisory; every gap blocking at critical."""
     assessment = assess(doc)
+    absent_blocks = {requirement.id: requirement.absent_blocks for requirement in RUBRIC_SET.requirements}
     for gap in assessment.gaps:
         c = criterion(f"{GOVERNANCE}.{gap.control}")
-        absent = gap.present == c.values[0]
+        absent = gap.present == c.values[0] and any(absent_blocks[r] for r in gap.requirements)
         blocking = absent or assessment.tier == TIERS[-1]
         assert gap.severity == ("blocking" if blocking else "advisory"), gap
 
 
 # --- gaps a person can act on -------------------------------------------------------------------
-
-
-def _sentences(text: str) -> list[str]:
-    """The sentences of a rendered section, its line wrapping and table layout undone."""
-    flat = " ".join(text.split())
-    return [s for s in re.split(r"(?<=[.!?])\s+", flat) if len(s.split()) >= 4]
-
-
-def _gap_section(rendered: str, heading: str, next_heading: str) -> str:
-    return rendered[rendered.index(heading) : rendered.index(next_heading)]
-
-
-@settings(max_examples=60, deadline=None)
-@given(doc=task_documents())
-def test_no_sentence_of_the_gaps_is_printed_twice(doc):
-    """Each requirement's reason and each remedy once, however many gaps share them."""
-    report = run(doc)
-    for fmt, heading, following in (("text", "Governance gaps", "What would change this"),
-                                    ("markdown", "## Governance gaps", "## What would change this")):
-        sentences = _sentences(_gap_section(render(report, fmt, RENDER), heading, following))
-        repeated = {s for s in sentences if sentences.count(s) > 1}
-        assert not repeated, (fmt, repeated)
 
 
 @settings(max_examples=100, deadline=None)
