@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from decide.engine.explain import Explanation
-from decide.model import RUBRICS, Report, display
+from decide.model import RUBRICS, Report, cleared_text, display
 from decide.report.json_encoding import dump_json
 from decide.report.json_report import criteria_rows
 
@@ -26,6 +26,7 @@ def _verdict(report: Report) -> dict[str, Any]:
         "risk_score": a.risk_score,
         "readiness": a.readiness,
         "start_level": a.start_level,
+        "cleared": a.cleared,
         "target_level": a.target_level,
         "scores": dict(a.scores),
         "gaps": [
@@ -111,10 +112,12 @@ def _comparison(sides: Sequence[Side]) -> list[str]:
         ("kind", "kind"),
         ("risk tier", "tier"),
         ("readiness", "readiness"),
-        ("start level", "start_level"),
+        ("cleared level", "cleared_level"),
         ("target level", "target_level"),
     ]
     verdicts = [_verdict(side.report) for side in sides]
+    for verdict in verdicts:
+        verdict["cleared_level"] = verdict["start_level"] if verdict["cleared"] else "none"
     lines = [f"  {'':18} {sides[0].label:>16} {sides[1].label:>16}"]
     for title, key in rows:
         mark = "" if verdicts[0][key] == verdicts[1][key] else "  ←"
@@ -136,7 +139,8 @@ def explanation_text(explanation: Explanation, what_if: Sequence[Side] = ()) -> 
     report = explanation.report
     a = report.assessment
     lines = [f"{report.task.title} ({report.task.source})", ""]
-    lines.append(f"Recommendation: {a.kind}, {a.tier} risk, {a.readiness}; level {a.start_level} → {a.target_level}")
+    levels = cleared_text(a, report.rubrics.level(a.start_level), report.rubrics.level(a.target_level))
+    lines.append(f"Recommendation: {a.kind}, {a.tier} risk, {a.readiness}; {levels}")
     lines += ["", "Why:"] + [f"  - {text}" for text in explanation.decisive]
     for name in RUBRICS:
         lines += ["", f"{report.rubrics.rubrics[name].title} (score {a.scores[name]:g}):"]

@@ -35,6 +35,7 @@ CSV_COLUMNS = (
     "tier",
     "risk_score",
     "start_level",
+    "cleared",
     "target_level",
     "blocking_gaps",
     "advisory_gaps",
@@ -57,10 +58,16 @@ class TaskRow(NamedTuple):
     tier: str
     risk_score: float
     start_level: int
+    cleared: bool  # False: cleared for no level, it runs in shadow only
     target_level: int
     blocking: tuple[str, ...]  # controls with a blocking gap
     advisory: tuple[str, ...]  # controls with an advisory gap
     report: str  # the report's file name in the output folder
+
+    @property
+    def levels(self) -> str:
+        """The level cleared today and the target, as the summaries' tables show them."""
+        return f"{self.start_level if self.cleared else 'none'} → {self.target_level}"
 
     @classmethod
     def of(cls, report: Report, file_name: str) -> TaskRow:
@@ -74,6 +81,7 @@ class TaskRow(NamedTuple):
             tier=a.tier,
             risk_score=a.risk_score,
             start_level=a.start_level,
+            cleared=a.cleared,
             target_level=a.target_level,
             blocking=tuple(g.control for g in a.gaps if g.severity == "blocking"),
             advisory=tuple(g.control for g in a.gaps if g.severity == "advisory"),
@@ -175,8 +183,7 @@ class PortfolioWriter:
         link = f"[{escape(row.title)}]({row.report})"
         self._write(
             "md-tasks",
-            f"| {link} | {row.kind} | {row.readiness} | {row.tier} | "
-            f"{row.start_level} → {row.target_level} | {len(row.blocking)} |\n",
+            f"| {link} | {row.kind} | {row.readiness} | {row.tier} | {row.levels} | {len(row.blocking)} |\n",
         )
         self._item("json-tasks", row._asdict())  # tuples are JSON arrays too
         if self.html:
@@ -186,7 +193,7 @@ class PortfolioWriter:
                 f'<tr><td><a href="{html(row.report)}">{html(row.title)}</a></td><td>{row.kind}</td>'
                 f'<td data-sort="{READINESS.index(row.readiness)}">{row.readiness}</td>'
                 f'<td data-sort="{TIERS.index(row.tier)}">{row.tier}</td>'
-                f'<td data-sort="{row.target_level}">{row.start_level} → {row.target_level}</td>'
+                f'<td data-sort="{row.target_level}">{row.levels}</td>'
                 f"<td>{len(row.blocking)}</td></tr>\n"
             ))  # fmt: skip
         if row.readiness == "not-ready":
@@ -195,7 +202,8 @@ class PortfolioWriter:
             self._item("json-not-ready", row.id)
         self._csv_rows.writerow([
             _cell(row.id), _cell(row.title), _cell(row.source), "evaluated", row.kind, row.readiness, row.tier,
-            row.risk_score, row.start_level, row.target_level, " ".join(row.blocking), " ".join(row.advisory),
+            row.risk_score, row.start_level, str(row.cleared).lower(), row.target_level, " ".join(row.blocking),
+            " ".join(row.advisory),
             row.report, "",
         ])  # fmt: skip
 
@@ -302,7 +310,7 @@ class PortfolioWriter:
         parts.append(self._paths["md-not-ready"] if self._has("md-not-ready") else "None.\n")
         parts.append(
             "\n## Every task\n\n"
-            + "\n".join(table(["Task", "Kind", "Readiness", "Tier", "Levels", "Blocking gaps"], []))
+            + "\n".join(table(["Task", "Kind", "Readiness", "Tier", "Cleared → target", "Blocking gaps"], []))
             + "\n"
         )
         parts.append(self._paths["md-tasks"])
