@@ -375,7 +375,7 @@ class Plan(NamedTuple):
 def cleared_text(assessment: Assessment, start: Level, target: Level) -> str:
     """The autonomy levels in a line: cleared today, and the target."""
     if not assessment.cleared:
-        return f"not cleared for any level (shadow only), target {target.level} ({target.name})"
+        return f"cleared for no level (shadow only), target {target.level} ({target.name})"
     return f"cleared for {start.level} ({start.name}), target {target.level} ({target.name})"
 
 

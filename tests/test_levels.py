@@ -46,7 +46,7 @@ def test_the_certificate_grants_the_cleared_level_and_the_summary_states_it(doc)
         if a.readiness != "ready":
             assert f"Cleared today for level {a.start_level} " in report.summary
     else:
-        assert "Not cleared for any level yet" in report.summary
+        assert "Cleared for no level yet: shadow only." in report.summary
 
 
 def decide(*args: str) -> subprocess.CompletedProcess[str]:

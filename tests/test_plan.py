@@ -54,7 +54,7 @@ def test_the_cleared_level_is_marked_as_the_assessment_states_it(doc):
     if a.cleared:
         assert f"Cleared today for level {level.level} ({level.name})" in report.plan.standing
     else:
-        assert report.plan.standing.startswith("Not cleared for any level")
+        assert report.plan.standing.startswith("Cleared for no level today")
     json_report = render(report, "json", RenderOptions())
     assert ('"cleared": true' in json_report) == any(m.cleared for m in report.plan.milestones)
 

@@ -25,5 +25,5 @@ def summarize(rubrics: RubricSet, assessment: Assessment) -> str:
     if assessment.cleared:
         parts.append(f"Cleared today for level {start.level} ({start.name}); it climbs as the gaps close.")
     else:
-        parts.append("Not cleared for any level yet: it runs in shadow only.")
+        parts.append("Cleared for no level yet: shadow only.")
     return " ".join(parts)
