@@ -70,7 +70,7 @@ def test_certify_grants_nothing_to_work_cleared_for_no_level(tmp_path: Path) -> 
     result = decide("certify", str(task), "-o", str(cert), "--today", "2026-12-04")
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
-    assert line.startswith(f"{task}: not cleared for any level yet (") and line.endswith(" missing at level 1): no certificate")
+    assert line.startswith(f"{task}: cleared for no level yet (") and line.endswith(" missing at level 1): no certificate")
     assert "kill_switch" in line and "escalation" not in line  # automatic escalation is for level 3
     assert not cert.exists()
 

@@ -66,7 +66,7 @@ def certify(
         if check is None:
             if not report.assessment.cleared:  # a certificate never grants more than the cleared level
                 missing = ", ".join(gap.control for gap in report.assessment.gaps_by_level[1])
-                message = f"not cleared for any level yet ({missing} missing at level 1): no certificate"
+                message = f"cleared for no level yet ({missing} missing at level 1): no certificate"
                 raise DecideError(Problem(str(task), message=message), exit_code=EXIT_GATE)
             text = certificate_json(report, date)
             if output is None:

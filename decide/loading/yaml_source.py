@@ -30,7 +30,7 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PARSERS_DIFFER = re.compile(r"\t|(?:^|[\s\[\]{},])!(?:[\s\[\]{},]|$)", re.MULTILINE)
 
 _TAG = "tag:yaml.org,2002:"
-_MAP, _SEQ, _STR, _MERGE, _VALUE = (_TAG + name for name in ("map", "seq", "str", "merge", "value"))
+_MAP, _SEQ, _MERGE, _VALUE = (_TAG + name for name in ("map", "seq", "merge", "value"))
 
 # The scalar types of safe loading, converted by PyYAML's own functions. Sets, ordered maps and
 # pairs build objects that are not plain data, and are refused with every other tag.
@@ -51,7 +51,6 @@ MAX_REPEATED = 100_000
 MAX_MERGED = 10_000
 # Task and rubric files are a few kilobytes; a larger file is refused before it is read.
 MAX_FILE_BYTES = 2 * 1024 * 1024
-_PIECE = 1 << 16  # what a read of a pipe asks for at a time
 
 
 class _Refused(Exception):
