@@ -259,7 +259,8 @@ def test_folder_passed_to_evaluate(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(tmp_path), "-f", "json"])
     assert_no_traceback(result)
     assert result.exit_code == 2
-    assert result.stderr == f"{tmp_path}: is a folder, not a file\n"
+    assert result.stderr == (f"{tmp_path}: is a folder: to evaluate every task file in it, "
+                             f"run decide batch {tmp_path} --out-dir DIR\n")  # fmt: skip
     assert result.stdout == ""
 
 
@@ -350,7 +351,7 @@ def test_subprocess_file_level_problems(tmp_path: Path) -> None:
     bad.write_bytes(b"version: 1\ntitle: caf\xe9\n")
     for args, expected in [
         (("evaluate", str(tmp_path / "missing.yaml")), f"{tmp_path / 'missing.yaml'}: no such file"),
-        (("evaluate", str(tmp_path)), f"{tmp_path}: is a folder, not a file"),
+        (("evaluate", str(tmp_path)), f"{tmp_path}: is a folder: to evaluate every task file in it, run decide batch"),
         (("evaluate", str(bad)), f"{bad}:2:11: not UTF-8 text"),
         (("evaluate", EXAMPLE, "-o", str(tmp_path / "no" / "r.json")), f"{tmp_path / 'no' / 'r.json'}: cannot write"),
     ]:

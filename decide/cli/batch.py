@@ -12,7 +12,7 @@ import typer
 from decide.cli.errors import reported_errors
 from decide.cli.io import emit
 from decide.cli.options import PathsArgument, RubricsOption
-from decide.report import ReportFormat
+from decide.report import ReportFormat, counted
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -112,8 +112,9 @@ def batch(
                 raise
         counts = totals.counts["readiness"]
         emit(
-            f"{totals.evaluated} tasks evaluated ({counts['ready']} ready, {counts['conditional']} conditional, "
-            f"{counts['not-ready']} not ready), {totals.invalid} invalid: {out_dir / 'summary.md'}\n",
+            f"{counted(totals.evaluated, 'task')} evaluated ({counts['ready']} ready, "
+            f"{counts['conditional']} conditional, {counts['not-ready']} not ready), {totals.invalid} invalid: "
+            f"{out_dir / 'summary.md'}\n",
             None,
         )
         if totals.invalid:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from typing import Annotated
 
 import typer
@@ -10,6 +11,8 @@ import typer
 from decide.cli.errors import reported_errors
 from decide.cli.io import choose_format, emit, refuse_overwriting_inputs, stdout_is_terminal, use_color
 from decide.cli.options import FormatOption, OutputOption, RubricsOption, TaskArgument
+
+STDIN = "<stdin>"  # how standard input is named in messages and reports
 
 
 def evaluate(
@@ -35,7 +38,18 @@ def evaluate(
         known = sorted({r.framework for refs in rubric_set.references.values() for r in refs})
         if framework is not None and framework not in known:
             raise DecideError.at("--framework", f"{framework!r} is not in the catalogue: {', '.join(known)}")
-        report = evaluate_task(TaskLoader(rubric_set).load(task), rubric_set)
+        loader = TaskLoader(rubric_set)
+        if str(task) == "-":
+            from decide.loading.yaml_source import read_stream
+
+            loaded = loader.load_bytes(read_stream(sys.stdin.buffer, STDIN), STDIN)
+        elif task.is_dir():
+            raise DecideError.at(
+                str(task), f"is a folder: to evaluate every task file in it, run decide batch {task} --out-dir DIR"
+            )
+        else:
+            loaded = loader.load(task)
+        report = evaluate_task(loaded, rubric_set)
         on_terminal = output is None and stdout_is_terminal()
         width = min(120, shutil.get_terminal_size().columns) if on_terminal else 100
         options = RenderOptions(color=output is None and use_color(), width=width, framework=framework)

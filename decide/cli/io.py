@@ -22,9 +22,14 @@ def use_color() -> bool:
 def choose_format(fmt: ReportFormat | None, output: Path | None) -> ReportFormat:
     if fmt is not None:
         return fmt
-    if output is not None:
-        return FORMAT_BY_SUFFIX.get(output.suffix.lower(), ReportFormat.TEXT)
-    return ReportFormat.TEXT
+    if output is None or not output.suffix:
+        return ReportFormat.TEXT
+    if output.suffix.lower() not in FORMAT_BY_SUFFIX:
+        known = ", ".join(FORMAT_BY_SUFFIX)
+        raise DecideError.at(
+            str(output), f"no report format writes {output.suffix!r} files: name it {known}, or give --format"
+        )
+    return FORMAT_BY_SUFFIX[output.suffix.lower()]
 
 
 def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:

@@ -21,7 +21,9 @@ OutputOption = Annotated[
     Path | None,
     typer.Option("--output", "-o", metavar="FILE", help="Write the report here (atomically) instead of stdout."),
 ]
-TaskArgument = Annotated[Path, typer.Argument(metavar="TASK", help="A task file (YAML).", dir_okay=True)]
+TaskArgument = Annotated[
+    Path, typer.Argument(metavar="TASK", help="A task file (YAML); - reads standard input.", dir_okay=True)
+]
 PathsArgument = Annotated[
     list[Path], typer.Argument(metavar="PATH...", help="Task files, or folders searched for *.yaml and *.yml.")
 ]

@@ -199,6 +199,8 @@ def _enum(found: _Found, keyword: str) -> Messages:
     options = [option for option in found.expected if option is not None]  # null: "not answered", no option
     allowed = ", ".join(describe(option).strip("'") for option in options)
     hint = suggest(found.value, [str(option) for option in options])
+    if isinstance(found.value, bool) and any(isinstance(option, str) for option in options):
+        hint = " (YAML reads yes, no, on and off as true or false: put the word in quotes)"
     yield found.mark, f"{found.where}: {describe(found.value)} is not one of: {allowed}{hint}"
 
 

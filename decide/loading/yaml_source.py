@@ -16,7 +16,7 @@ import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -285,21 +285,26 @@ def read_yaml_file(path: Path, shown_as: str | None = None) -> tuple[Any, bytes]
 
 def read_source(path: Path | str, name: str) -> bytes:
     """A task or rubric file's bytes; ``name`` stands for it in messages."""
-    too_large = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a task or rubric file"
     try:
         with open(path, "rb") as file:
-            status = os.fstat(file.fileno())
-            regular = stat.S_ISREG(status.st_mode)
-            if regular and status.st_size > MAX_FILE_BYTES:
-                raise DecideError.at(name, too_large)  # refused before reading
-            # A pipe or a device has no size: read one byte past the limit, to know it is past.
-            data = file.read() if regular else file.read(MAX_FILE_BYTES + 1)
+            return read_stream(file, name)
     except FileNotFoundError:
         raise DecideError.at(name, "no such file") from None
     except IsADirectoryError:
         raise DecideError.at(name, "is a folder, not a file") from None
     except OSError as error:
         raise DecideError.at(name, f"cannot read: {error.strerror or error}") from None
+
+
+def read_stream(file: BinaryIO, name: str) -> bytes:
+    """Everything an open file or pipe holds, refused past the size limit (before reading, where it has a size)."""
+    too_large = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: not a task or rubric file"
+    status = os.fstat(file.fileno())
+    regular = stat.S_ISREG(status.st_mode)
+    if regular and status.st_size > MAX_FILE_BYTES:
+        raise DecideError.at(name, too_large)
+    # A pipe or a device has no size: read one byte past the limit, to know it is past.
+    data = file.read() if regular else file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise DecideError.at(name, too_large)
     return data

@@ -40,6 +40,11 @@ class GapReasons(NamedTuple):
     numbers: dict[str, tuple[int, ...]]  # by gap control: its reasons' numbers, the primary reason's first
 
 
+def counted(number: int, noun: str) -> str:
+    """ "1 task", "2 tasks": a count and its noun, in the right number."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def gap_reasons(report: Report) -> GapReasons:
     """Every reason behind the report's gaps, each once, and which of them each gap comes from.
 

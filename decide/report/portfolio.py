@@ -20,6 +20,7 @@ from typing import IO, Any, NamedTuple
 from decide import __version__
 from decide.model import KINDS, READINESS, TIERS, Report
 from decide.output import publish, write_temporary
+from decide.report import counted
 from decide.report.json_encoding import dump_json
 from decide.report.markdown import code, escape, table
 
@@ -278,12 +279,12 @@ class PortfolioWriter:
 
     def _markdown_parts(self) -> list[str | Path]:
         totals, counts, rubrics = self.totals, self.totals.counts, self.rubrics
-        invalid = f", {totals.invalid} invalid file{'s' if totals.invalid != 1 else ''}" if totals.invalid else ""
+        invalid = f", {counted(totals.invalid, 'invalid file')}" if totals.invalid else ""
         columns = zip([*KINDS, ""], [*reversed(READINESS), ""], TIERS, strict=True)
         head = [
             "# Portfolio summary",
             "",
-            f"{totals.evaluated} tasks evaluated{invalid}, against the rubric set {escape(rubrics['name'])} "
+            f"{counted(totals.evaluated, 'task')} evaluated{invalid}, against the rubric set {escape(rubrics['name'])} "
             f"{escape(rubrics['version'])}.",
             "",
             *table(
