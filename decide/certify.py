@@ -48,6 +48,18 @@ def _weakest(report: Report, control: str) -> Any:
     return report.rubrics.criterion(f"governance.{control}").values[0]
 
 
+def _what_changed(document: dict[str, Any], report: Report) -> str:
+    """What the change to the task file did to what the certificate grants."""
+    if not report.assessment.cleared:
+        return "it is now cleared for no level"
+    now = certificate(report, datetime.date.fromisoformat(document["issued"]))
+    if (now["level"], now["conditions"]) == (document["level"], document["conditions"]):
+        return f"level {now['level']} and the controls it rests on are unchanged: reissue it"
+    if now["level"] != document["level"]:
+        return f"it is now cleared for level {now['level']}, not {document['level']}"
+    return f"level {now['level']} now rests on other controls"
+
+
 def certificate_json(report: Report, issued: datetime.date) -> str:
     return dump_json(certificate(report, issued))
 
@@ -56,7 +68,8 @@ def stale_reasons(document: dict[str, Any], report: Report, today: datetime.date
     """Why the certificate no longer holds for this task and rubric set; empty while it does."""
     reasons = []
     if document["task"]["sha256"] != report.task.sha256:
-        reasons.append(f"the task file changed since the certificate was issued on {document['issued']}")
+        reasons.append(f"the task file changed since the certificate was issued on {document['issued']} "
+                       f"({_what_changed(document, report)})")  # fmt: skip
     if document["rubrics"]["sha256"] != report.rubrics.sha256:
         reasons.append(f"the rubric set changed (certified against {document['rubrics']['name']} "
                        f"{document['rubrics']['version']})")  # fmt: skip

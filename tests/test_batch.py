@@ -206,6 +206,7 @@ def test_interrupted_batch_leaves_only_complete_files(tmp_path: Path) -> None:
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "decide: interrupted after " in stderr and " of 3000 tasks" in stderr
+    assert stderr.count("interrupted") == 1, stderr  # said once, with how far it got
     names = [path.name for path in out.iterdir()]
     assert not [name for name in names if name.startswith(".")], names  # no temporary or spool files
     assert not [name for name in names if name.startswith("summary")]

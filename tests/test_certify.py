@@ -43,7 +43,8 @@ def test_check_fails_after_a_one_character_change(runner: CliRunner, tmp_path: P
     task.write_text(task.read_text(encoding="utf-8").replace("volume_per_day: 150", "volume_per_day: 151"), "utf-8")
     result = _check(runner, tmp_path / "c.json", task, "2026-11-25")
     assert result.exit_code == 1
-    assert "no longer holds: the task file changed since the certificate was issued on 2026-11-24" in result.stdout
+    assert ("no longer holds: the task file changed since the certificate was issued on 2026-11-24 (level 3 and the "
+            "controls it rests on are unchanged: reissue it)") in result.stdout  # fmt: skip
 
 
 def test_check_fails_after_the_review_date(runner: CliRunner, tmp_path: Path) -> None:
@@ -73,3 +74,21 @@ def test_a_broken_certificate_or_date_is_a_clear_error(runner: CliRunner, tmp_pa
     assert result.exit_code == 2 and f"{broken}:1:1: the certificate: missing required key 'rubrics'" in result.stderr
     bad_date = runner.invoke(app, ["certify", str(task), "--today", "tomorrow"])
     assert bad_date.exit_code == 2 and "--today: 'tomorrow' is not a date" in bad_date.stderr
+
+
+def test_check_refuses_an_output_it_would_not_write(runner: CliRunner, tmp_path: Path) -> None:
+    task = ROOT / "examples" / "status-lookup-assistant.yaml"
+    _issue(runner, task, tmp_path / "c.json")
+    result = _check(runner, tmp_path / "c.json", task, "2026-11-25", "-o", str(tmp_path / "x.json"))
+    assert result.exit_code == 2
+    assert result.stderr == "--output: --check writes nothing: check a certificate, or write one, not both\n"
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_check_says_what_a_change_did_to_the_level(runner: CliRunner, tmp_path: Path) -> None:
+    task = tmp_path / "t.yaml"
+    shutil.copy(ROOT / "examples" / "inventory-replenishment.yaml", task)
+    _issue(runner, task, tmp_path / "c.json")
+    task.write_text(task.read_text(encoding="utf-8").replace("rollback: manual", "rollback: none"), "utf-8")
+    result = _check(runner, tmp_path / "c.json", task, "2026-11-25")
+    assert result.exit_code == 1 and "(it is now cleared for no level)" in result.stdout

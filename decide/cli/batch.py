@@ -90,9 +90,9 @@ def batch(
     ] = None,
     rubrics: RubricsOption = None,
 ) -> None:
-    """Evaluate every task file: one report each in DIR, plus summary.md, summary.json and summary.csv."""
+    """Evaluate every task file: a report each in DIR, plus summary.md, .json and .csv (and .html with -f html)."""
     from decide.batch import run_batch
-    from decide.errors import EXIT_INPUT, DecideError, Problem
+    from decide.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Problem, Terminated
     from decide.loading.paths import collect_task_files
     from decide.loading.rubrics import load_rubrics
 
@@ -105,11 +105,14 @@ def batch(
                     files, rubric_set, out_dir, fmt=fmt, jobs=jobs or _usable_cpus(),
                     on_problem=display.problem, on_progress=display.advance,
                 )  # fmt: skip
-            except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (Terminated)
+            except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated)
                 display.stop()
-                print(f"decide: interrupted after {display.done} of {len(files)} tasks; the reports written are "
-                      "complete, no summary was written", file=sys.stderr)  # fmt: skip
-                raise
+                terminated = isinstance(stop, Terminated)
+                print(f"decide: {'terminated' if terminated else 'interrupted'} after {display.done} of "
+                      f"{len(files)} tasks; the reports written are complete, no summary was written",
+                      file=sys.stderr)  # fmt: skip
+                # Said once, here, with how far it got: not again by the error handler.
+                raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
         counts = totals.counts["readiness"]
         emit(
             f"{counted(totals.evaluated, 'task')} evaluated ({counts['ready']} ready, "

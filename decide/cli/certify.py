@@ -60,6 +60,8 @@ def certify(
     from decide.loading.yaml_source import read_yaml_file
 
     with reported_errors():
+        if check is not None and output is not None:  # an option that would do nothing is refused
+            raise DecideError.at("--output", "--check writes nothing: check a certificate, or write one, not both")
         date = _date(today)
         rubric_set = load_rubrics(rubrics)
         report = evaluate(TaskLoader(rubric_set).load(task), rubric_set)
