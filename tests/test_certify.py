@@ -36,12 +36,17 @@ def test_a_certificate_round_trips_and_is_deterministic(runner: CliRunner, tmp_p
     assert result.exit_code == 0 and "holds: level 3 until 2027-02-22" in result.stdout
 
 
-def test_check_fails_after_a_one_character_change(runner: CliRunner, tmp_path: Path) -> None:
+def _check_after_editing(runner: CliRunner, tmp_path: Path, old: str, new: str):  # type: ignore[no-untyped-def]
+    """Certify a copy of the inventory example, replace ``old`` by ``new`` in it, and check the certificate."""
     task = tmp_path / "t.yaml"
     shutil.copy(ROOT / "examples" / "inventory-replenishment.yaml", task)
     _issue(runner, task, tmp_path / "c.json")
-    task.write_text(task.read_text(encoding="utf-8").replace("volume_per_day: 150", "volume_per_day: 151"), "utf-8")
-    result = _check(runner, tmp_path / "c.json", task, "2026-11-25")
+    task.write_text(task.read_text(encoding="utf-8").replace(old, new), "utf-8")
+    return _check(runner, tmp_path / "c.json", task, "2026-11-25")
+
+
+def test_check_fails_after_a_one_character_change(runner: CliRunner, tmp_path: Path) -> None:
+    result = _check_after_editing(runner, tmp_path, "volume_per_day: 150", "volume_per_day: 151")
     assert result.exit_code == 1
     assert ("no longer holds: the task file changed since the certificate was issued on 2026-11-24 (level 3 and the "
             "controls it rests on are unchanged: reissue it)") in result.stdout  # fmt: skip
@@ -86,9 +91,5 @@ def test_check_refuses_an_output_it_would_not_write(runner: CliRunner, tmp_path:
 
 
 def test_check_says_what_a_change_did_to_the_level(runner: CliRunner, tmp_path: Path) -> None:
-    task = tmp_path / "t.yaml"
-    shutil.copy(ROOT / "examples" / "inventory-replenishment.yaml", task)
-    _issue(runner, task, tmp_path / "c.json")
-    task.write_text(task.read_text(encoding="utf-8").replace("rollback: manual", "rollback: none"), "utf-8")
-    result = _check(runner, tmp_path / "c.json", task, "2026-11-25")
+    result = _check_after_editing(runner, tmp_path, "rollback: manual", "rollback: none")
     assert result.exit_code == 1 and "(it is now cleared for no level)" in result.stdout
