@@ -358,7 +358,7 @@ class Assessment(NamedTuple):
     gaps: tuple[Gap, ...]  # at the target level
     gaps_by_level: Mapping[int, tuple[Gap, ...]]  # for every level up to the target
     to_ready: tuple[Step, ...]  # the fewest control changes that make it ready at its target
-    lower_level: int | None  # the highest lower level that is ready with today's controls
+    lower_level: int | None  # the cleared level, when it is below the target (None otherwise)
     facts: Facts  # the ranks every later condition is evaluated on
 
 

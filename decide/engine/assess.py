@@ -302,6 +302,6 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         gaps=gaps,
         gaps_by_level=by_level,
         to_ready=path_to_ready(rubrics, gaps),
-        lower_level=max((level for level in range(1, target) if not by_level[level]), default=None),
+        lower_level=cleared if 0 < cleared < target else None,
         facts=facts,
     )

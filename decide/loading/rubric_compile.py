@@ -441,14 +441,14 @@ class _Compiler:
             self.problem("controls", mark, f"remedies: {control}: no remedy from {', '.join(missing)}")
         return remedies
 
+    def last_always_applies(self, stem: str, rules: MarkedList, what: str) -> None:
+        """Of rules where the first that holds is taken, the last must hold always, so that one is."""
+        if rules[-1]["when"]:
+            self.problem(stem, rules.item_marks[-1], f"{what} needs `when: {{}}`, so that one always applies")
+
     def pilot(self, plan_vocab: Mapping[str, _Field], vocab: Mapping[str, _Field]) -> dict[str, Any]:
         document = self.documents["pilot"]
-        if document["standing"][-1]["when"]:
-            self.problem(
-                "pilot",
-                document["standing"].item_marks[-1],
-                "standing: the last one needs `when: {}`, so that one always applies",
-            )
+        self.last_always_applies("pilot", document["standing"], "standing: the last one")
         milestones = tuple(
             MilestoneTemplate(
                 item["id"],
@@ -522,12 +522,7 @@ class _Compiler:
 
     def rollback(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:
         document = self.documents["rollback"]
-        if document["fallback"][-1]["when"]:
-            self.problem(
-                "rollback",
-                document["fallback"].item_marks[-1],
-                "fallback: the last fallback needs `when: {}`, so that one always applies",
-            )
+        self.last_always_applies("rollback", document["fallback"], "fallback: the last fallback")
         return {
             "rate_trigger_factor": float(document["rate_trigger_factor"]),
             "rate_floor_factor": float(document["rate_floor_factor"]),
