@@ -25,6 +25,7 @@ class RenderOptions(NamedTuple):
     color: bool = False  # text: ANSI colours
     width: int = 100  # text: columns
     framework: str | None = None  # show only this framework's references with each gap
+    portfolio: str | None = None  # html: the batch's summary page, which each report links back to
 
 
 class Reason(NamedTuple):
