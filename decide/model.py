@@ -122,6 +122,17 @@ class Criterion(NamedTuple):
                 return float(index)
         raise ValueError(f"{self.field}: {value!r} is not an option")
 
+    @property
+    def least_cautious(self) -> Any:
+        """The answer ranked lowest. The rubric compiler checks that points never fall as the rank
+        rises and that floors, ceilings and named risks hold for every riskier answer, so this
+        answer gives the lowest tier any answer could."""
+        if self.type == "text":
+            return ""
+        if self.options:
+            return self.options[0].value
+        return [] if self.type == "list" else 0
+
     def score(self, value: Any) -> tuple[float, float, str]:
         """The answer's rank, points and label."""
         rank = self.rank(value)
@@ -340,6 +351,20 @@ class Milestone(NamedTuple):
     cleared: bool  # its level is cleared today: it confirms on real work what is already allowed
 
 
+class TierRange(NamedTuple):
+    """What the unanswered questions could still make of the tier: the verdict takes the cautious
+    reading of each; answered the least cautious way, they give ``best``."""
+
+    best: str  # the lowest tier the answers could still give (the assessed tier when none can lower it)
+    best_score: float  # the risk score at ``best``
+    deciding: tuple[str, ...]  # the fewest unanswered fields that, answered the least cautious way, give ``best``
+
+    @property
+    def open(self) -> bool:
+        """Whether answering the unanswered questions could lower the tier."""
+        return bool(self.deciding)
+
+
 class Assessment(NamedTuple):
     criteria: tuple[CriterionResult, ...]
     scores: Mapping[str, float]
@@ -359,6 +384,7 @@ class Assessment(NamedTuple):
     gaps_by_level: Mapping[int, tuple[Gap, ...]]  # for every level up to the target
     to_ready: tuple[Step, ...]  # the fewest control changes that make it ready at its target
     lower_level: int | None  # the cleared level, when it is below the target (None otherwise)
+    tier_range: TierRange
     facts: Facts  # the ranks every later condition is evaluated on
 
 

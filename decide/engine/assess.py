@@ -22,6 +22,7 @@ from decide.model import (
     Rule,
     Step,
     Task,
+    TierRange,
 )
 
 
@@ -115,6 +116,54 @@ def _tier(rubrics: RubricSet, scores: dict[str, float], facts: dict[str, float])
             tier = floor.tier
             reasons.append(f"Raised to {tier}: {floor.title}")
     return score, tier, reasons
+
+
+def _named_risks(rubrics: RubricSet, facts: dict[str, float]) -> list[Rule]:
+    """The named risks that hold, each also set in ``facts`` (``risk.ID``: 1 or 0) for later conditions."""
+    named = []
+    for risk in rubrics.named_risks:
+        holds = risk.when.holds(facts)
+        facts[f"risk.{risk.id}"] = 1.0 if holds else 0.0
+        if holds:
+            named.append(risk)
+    return named
+
+
+def _risk_with(task: Task, rubrics: RubricSet, answers: dict[str, Any]) -> tuple[int, float]:
+    """The tier's rank and the risk score were the task to give ``answers`` as well."""
+    _, scores, facts = score_criteria(task._replace(answers={**task.answers, **answers}), rubrics)
+    _named_risks(rubrics, facts)
+    score, tier, _ = _tier(rubrics, scores, facts)
+    return TIERS.index(tier), score
+
+
+def tier_range(task: Task, rubrics: RubricSet, tier: str, score: float) -> TierRange:
+    """The lowest tier the unanswered questions could still give, and the fewest of them that decide it.
+
+    The tier never falls as an answer gets riskier (the rubric compiler checks the points and
+    conditions that make it), so every question answered the least cautious way gives the lowest
+    tier. The deciding questions are taken in the order of how much each alone, left cautious while the
+    others are answered, raises the tier (then the score), until answering them reaches the lowest
+    tier; then any that turn out not to be needed are dropped."""
+    unanswered = {c.field: c.least_cautious for c in rubrics.tables.tier_fields if c.field not in task.answers}
+    best = _risk_with(task, rubrics, unanswered)
+    if best[0] == TIERS.index(tier):
+        return TierRange(tier, score, ())
+    chosen: dict[str, Any] = {}
+
+    def weight_of(field: str) -> tuple[int, float]:
+        tier_rank, raised = _risk_with(task, rubrics, {f: value for f, value in unanswered.items() if f != field})
+        return -tier_rank, -raised
+
+    for field in sorted(unanswered, key=weight_of):
+        chosen[field] = unanswered[field]
+        if _risk_with(task, rubrics, chosen)[0] == best[0]:
+            break
+    for field in list(chosen):
+        rest = {f: value for f, value in chosen.items() if f != field}
+        if _risk_with(task, rubrics, rest)[0] == best[0]:
+            chosen = rest
+    return TierRange(TIERS[best[0]], best[1], tuple(chosen))
 
 
 def _target(rubrics: RubricSet, facts: dict[str, float]) -> tuple[int, str]:
@@ -253,12 +302,7 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     """Score the task against the rubric set and judge its readiness for the autonomy it needs."""
     criteria, scores, facts = score_criteria(task, rubrics)
     kind, demand, kind_reasons = _kind(rubrics, scores, facts)
-    named: list[Rule] = []
-    for risk in rubrics.named_risks:
-        holds = risk.when.holds(facts)
-        facts[f"risk.{risk.id}"] = 1.0 if holds else 0.0
-        if holds:
-            named.append(risk)
+    named = _named_risks(rubrics, facts)
     risk_score, tier, tier_reasons = _tier(rubrics, scores, facts)
     target, target_reason = _target(rubrics, facts)
     facts.update(kind=float(KINDS.index(kind)), tier=float(TIERS.index(tier)), target_level=float(target))
@@ -303,5 +347,6 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         gaps_by_level=by_level,
         to_ready=path_to_ready(rubrics, gaps),
         lower_level=cleared if 0 < cleared < target else None,
+        tier_range=tier_range(task, rubrics, tier, risk_score),
         facts=facts,
     )

@@ -9,7 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from decide.model import RUBRICS, Condition, Criterion, CriterionResult, Level, Requirement, Rubric, TextRule, display
+from decide.model import (
+    RUBRICS,
+    Condition,
+    Criterion,
+    CriterionResult,
+    Level,
+    Requirement,
+    Rubric,
+    Rule,
+    TextRule,
+    display,
+)
+
+RISK_RUBRICS = ("autonomy", "scope", "data_access")  # the rubrics whose scores make the risk score
 
 
 class ScoredOption(NamedTuple):
@@ -95,6 +108,7 @@ class EngineTables(NamedTuple):
     rollback_triggers: TextRules
     rollback_steps: TextRules
     fallbacks: TextRules
+    tier_fields: tuple[Criterion, ...]  # every criterion the tier can depend on, in RUBRICS order
 
 
 def engine_tables(
@@ -105,6 +119,8 @@ def engine_tables(
     remedies: Mapping[str, Mapping[str, str]],
     effort: Mapping[str, float],
     texts: Mapping[str, tuple[TextRule, ...]],
+    tier_rules: Iterable[Rule],
+    named_risks: Iterable[Rule],
 ) -> EngineTables:
     """The rubric set's lookups in the form the engine reads them."""
     controls = tuple(
@@ -132,7 +148,24 @@ def engine_tables(
         rollback_triggers=_text_rules(texts["rollback_triggers"]),
         rollback_steps=_text_rules(texts["rollback_steps"]),
         fallbacks=_text_rules(texts["fallbacks"]),
+        tier_fields=_tier_fields(rubrics, tier_rules, named_risks),
     )
+
+
+def _tier_fields(
+    rubrics: Mapping[str, Rubric], tier_rules: Iterable[Rule], named_risks: Iterable[Rule]
+) -> tuple[Criterion, ...]:
+    """The criteria that score the risk, and those the floors and ceilings read, directly or
+    through a named risk."""
+    fields = {criterion.field for name in RISK_RUBRICS for criterion in rubrics[name].criteria}
+    read: set[str] = set()
+    for rule in tier_rules:
+        _add_fields(rule.when, read)
+    for risk in named_risks:
+        if f"risk.{risk.id}" in read:
+            _add_fields(risk.when, fields)
+    fields |= read
+    return tuple(c for name in RUBRICS for c in rubrics[name].criteria if c.field in fields)
 
 
 def _criterion_tables(rubric: Rubric) -> tuple[CriterionTable, ...]:

@@ -138,6 +138,8 @@ class _Compiler:
             remedies=parts["remedies"],
             effort=parts["effort"],
             texts={name: parts[name] for name in ("exit_criteria", "rollback_triggers", "rollback_steps", "fallbacks")},
+            tier_rules=(*parts["floors"], *parts["ceilings"]),
+            named_risks=parts["named_risks"],
         )
         return RubricSet(**parts, tables=tables)
 

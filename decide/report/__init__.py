@@ -7,6 +7,7 @@ imported on demand, so that the JSON path never pays for rich.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -64,6 +65,24 @@ def gap_reasons(report: Report) -> GapReasons:
         numbers[gap.control] = tuple(mine)
     reasons = tuple(Reason(why, tuple(ids), tuple(controls)) for why, (ids, controls) in found.items())
     return GapReasons(reasons, numbers)
+
+
+SHOWN_DECIDING = 3  # deciding questions named in prose; the JSON report lists them all
+
+
+def tier_range_text(report: Report, field: Callable[[str], str] = str) -> str:
+    """What the unanswered questions could still make of the tier, in a sentence ("" when nothing);
+    ``field`` sets out a field's name in the renderer's way."""
+    assessment = report.assessment
+    span = assessment.tier_range
+    if not span.open:
+        return ""
+    shown = ", ".join(field(name) for name in span.deciding[:SHOWN_DECIDING])
+    more = len(span.deciding) - SHOWN_DECIDING
+    return (
+        f"Unanswered questions are read cautiously: answered, they could bring the tier as low as {span.best}. "
+        f"The questions that decide it: {shown}{f' and {more} more' if more > 0 else ''}."
+    )
 
 
 def risk_gaps(report: Report) -> list[tuple[Gap, str]]:

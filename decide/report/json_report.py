@@ -99,9 +99,17 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             "tier": assessment.tier,
             "score": assessment.risk_score,
             "reasons": list(assessment.tier_reasons),
+            "tier_range": {
+                "best": assessment.tier_range.best,
+                "cautious": assessment.tier,
+                "best_score": assessment.tier_range.best_score,
+                "deciding": list(assessment.tier_range.deciding),
+            },
             "named_risks": [
-                {"id": r.id, "title": r.title, "description": r.description} for r in assessment.named_risks
-            ],
+                {"id": r.id, "title": r.title, "description": r.description,
+                 "references": _references(rubrics.risk_references_of(r.id, options.framework))}
+                for r in assessment.named_risks
+            ],  # fmt: skip
         },
         "recommendation": {
             "kind": assessment.kind,

@@ -6,8 +6,8 @@ import re
 from typing import NamedTuple
 
 from decide import __version__
-from decide.model import Report, cleared_text, display
-from decide.report import RenderOptions, gap_reasons, risk_gaps
+from decide.model import Reference, Report, cleared_text, display
+from decide.report import RenderOptions, gap_reasons, risk_gaps, tier_range_text
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
@@ -36,8 +36,11 @@ def _why(report: Report) -> list[str]:
     lines += [f"**Risk tier: {assessment.tier}.**", ""]
     lines += [f"- {escape(reason)}" for reason in assessment.tier_reasons]
     lines += [f"- Decisive answers: {_decisive(report, 'scope')}; {_decisive(report, 'data_access')}"]
+    if span := tier_range_text(report, lambda field: f"`{field}`"):
+        lines.append(f"- {span}")
     for risk in assessment.named_risks:
-        lines.append(f"- Named risk, **{escape(risk.title)}**: {escape(risk.description)}")
+        cited = _cited(report.rubrics.risk_references_of(risk.id, framework))
+        lines.append(f"- Named risk, **{escape(risk.title)}**: {escape(risk.description)}{cited and f' ({cited})'}")
     target = report.rubrics.level(assessment.target_level)
     lines += ["", f"**Target level: {target.level} ({target.name}).** {escape(assessment.target_reason)}.", ""]
     return lines
