@@ -12,10 +12,15 @@ from rich.text import Text
 
 from decide.model import Report, cleared_text, display
 from decide.report import RenderOptions, gap_reasons, risk_gaps
+from decide.report.assumptions import assumed_behind
+from decide.report.markdown import what_would_change
 
 TIER_STYLE = {"low": "green", "medium": "yellow", "high": "red", "critical": "bold white on red"}
 READINESS_STYLE = {"ready": "green", "conditional": "yellow", "not-ready": "bold red"}
 SEVERITY_STYLE = {"blocking": "bold red", "advisory": "yellow"}
+SCORE_TITLES = {"autonomy": "autonomy", "scope": "scope", "data_access": "data access", "governance": "governance"}
+ASSUMED_MARK, ASSUMED_STYLE = "*", "bold magenta"
+ASSUMED_LEGEND = "rests on answers left out of the task file, read at their most cautious (see Assumptions)"
 
 
 def _heading(text: str) -> Text:
@@ -39,36 +44,25 @@ def _numbered(texts: list[str]) -> Table:
 def _overview(report: Report) -> Panel:
     a, rubrics = report.assessment, report.rubrics
     start, target = rubrics.level(a.start_level), rubrics.level(a.target_level)
+    behind = assumed_behind(report)
+
+    def marked(headline: str, value: str | tuple[str, str], *rest: str) -> Text:
+        return Text.assemble(value, (f" {ASSUMED_MARK}", ASSUMED_STYLE) if headline in behind else "", *rest)
+
+    scores = " · ".join(f"{SCORE_TITLES[name]} {a.scores[name]:g}" for name in SCORE_TITLES)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
     grid.add_row("Objective", Text(report.task.objective))
-    grid.add_row("Recommendation", Text(a.kind, style="bold cyan"))
-    grid.add_row("Risk tier", Text.assemble((a.tier, TIER_STYLE[a.tier]), f"  (score {a.risk_score:g} of 100)"))
-    grid.add_row("Readiness", Text(a.readiness, style=READINESS_STYLE[a.readiness]))
-    grid.add_row("Autonomy level", cleared_text(a, start, target))
-    return Panel(
-        Group(grid, Text(""), Text(report.summary)),
-        title=Text(report.task.title, style="bold"),
-        title_align="left",
-        box=box.ROUNDED,
-    )
-
-
-def _scores(report: Report) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    table.add_column("Rubric")
-    table.add_column("Score", justify="right")
-    table.add_column("")
-    for name, title in (
-        ("autonomy", "Autonomy"),
-        ("scope", "Scope"),
-        ("data_access", "Data access"),
-        ("governance", "Governance (higher is better)"),
-    ):
-        score = report.assessment.scores[name]
-        table.add_row(title, f"{score:g}", "█" * round(score / 5) + "·" * (20 - round(score / 5)))
-    return table
+    grid.add_row("Recommendation", marked("kind", (a.kind, "bold cyan")))
+    grid.add_row("Risk tier", marked("tier", (a.tier, TIER_STYLE[a.tier]), f"  (score {a.risk_score:g} of 100)"))
+    grid.add_row("Readiness", marked("readiness", (a.readiness, READINESS_STYLE[a.readiness])))
+    grid.add_row("Autonomy level", marked("level", cleared_text(a, start, target)))
+    grid.add_row("Scores", Text(f"{scores} (high is good)"))
+    parts: list[RenderableType] = [grid, Text(report.summary)]
+    if behind:
+        parts.append(Text.assemble((ASSUMED_MARK, ASSUMED_STYLE), f" {ASSUMED_LEGEND}"))
+    return Panel(Group(*parts), title=Text(report.task.title, style="bold"), title_align="left", box=box.ROUNDED)
 
 
 def _why(report: Report) -> Group:
@@ -101,7 +95,7 @@ def _decisive(report: Report, rubric: str) -> str:
     return f"Most points, {rubric.replace('_', ' ')}: {answers or 'none'}"
 
 
-def _gaps(report: Report) -> Group:
+def _gaps(report: Report, framework: str | None) -> Group:
     """Each gap on a line with its reasons' numbers and, under it, how to close it; each reason once, below."""
     gaps = report.assessment.gaps
     if not gaps:
@@ -109,9 +103,8 @@ def _gaps(report: Report) -> Group:
     parts: list[RenderableType] = [_heading("Governance gaps")]
     first = risk_gaps(report)
     if first:
-        parts.append(Text("First, the gaps against this work's named risks:"))
-        parts.append(_items([f"{risks}: {g.control}, {display(g.present)} → {display(g.required)}"
-                             for g, risks in first]))  # fmt: skip
+        against = "; ".join(f"{risks}: {g.control}, {display(g.present)} → {display(g.required)}" for g, risks in first)
+        parts.append(Text(f"First, the gaps against this work's named risks. {against}."))
     reasons = gap_reasons(report)
     # The table is also what would change the verdict: the gaps stand in the order to close them.
     then = {step.field.removeprefix("governance."): step.readiness_after for step in report.assessment.to_ready}
@@ -131,10 +124,37 @@ def _gaps(report: Report) -> Group:
         cells = [(cell.ljust(width) + "  ", "") for cell, width in zip(row, widths, strict=True)]
         cells[1] = (cells[1][0], SEVERITY_STYLE[g.severity])
         parts.append(Text.assemble(" ", *cells))
-        parts.append(_items([g.remedy], [""]))
+        references = "; ".join(r.id for r in report.rubrics.references_of(g.control, framework))
+        parts.append(_items([f"{g.remedy} [{references or 'no clause'}]" if framework else g.remedy], [""]))
+    lower = what_would_change(report).lower
+    if lower:
+        parts.append(Text(lower))
     parts.append(Text("Why these are required", style="bold"))
     parts.append(_numbered([reason.why for reason in reasons.reasons]))
+    parts.append(Text(_references(report, framework)))
     return Group(*parts)
+
+
+def _references(report: Report, framework: str | None) -> str:
+    """One framework's clauses are shown with each gap (--framework); without one, how many there are."""
+    if framework is not None:
+        title = _title(report, framework)
+        return f"References: the {title} clauses a gap answers to are in brackets after how to close it."
+    clauses = {(r.framework, r.id) for g in report.assessment.gaps for r in report.rubrics.references_of(g.control)}
+    known = sorted({r.framework for refs in report.rubrics.references.values() for r in refs})
+    return (
+        f"References: {len(clauses)} clauses of {len({f for f, _ in clauses})} frameworks answer to these gaps; "
+        f"--framework NAME shows one framework's with each gap ({', '.join(known)}), -f markdown all of them."
+    )
+
+
+def _title(report: Report, framework: str) -> str:
+    """The framework's title and edition, as the catalogue gives them."""
+    for references in report.rubrics.references.values():
+        for r in references:
+            if r.framework == framework:
+                return f"{r.title_of_framework} ({r.version})"
+    return framework
 
 
 def _pilot(report: Report) -> Group:
@@ -192,9 +212,8 @@ def render(report: Report, options: RenderOptions) -> str:
     )
     for part in (
         _overview(report),
-        _scores(report),
         _why(report),
-        _gaps(report),
+        _gaps(report, options.framework),
         _pilot(report),
         _rollback(report),
         _assumptions(report),
