@@ -19,6 +19,7 @@ from decide.cli.certify import certify
 from decide.cli.ci import ci
 from decide.cli.evaluate import evaluate
 from decide.cli.explain import diff, explain
+from decide.cli.import_ import import_
 from decide.cli.rubrics import rubrics_app
 from decide.cli.schema import schema
 from decide.cli.validate import validate
@@ -60,6 +61,7 @@ app.command("explain")(explain)
 app.command("diff")(diff)
 app.command("certify")(certify)
 app.command("validate")(validate)
+app.command("import")(import_)
 app.command("schema")(schema)
 app.add_typer(rubrics_app, name="rubrics")
 
