@@ -90,7 +90,9 @@ def test_what_if_equals_editing_the_file(runner: CliRunner, tmp_path: Path) -> N
 def test_what_if_mistakes_are_reported(runner: CliRunner) -> None:
     misspelt = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "governance.kil_switch=true"])
     assert misspelt.exit_code == 2
-    assert "unknown key 'kil_switch' (did you mean 'kill_switch'?)" in misspelt.stderr
+    assert misspelt.stderr == (
+        "--what-if governance.kil_switch=true: unknown field 'governance.kil_switch': did you mean governance.kill_switch?\n"
+    )
     wrong = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "autonomy.initiation=sometimes"])
     assert wrong.exit_code == 2 and "is not one of: user, schedule, event, self" in wrong.stderr
     shapeless = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "governance.kill_switch"])
@@ -119,3 +121,75 @@ def test_diff_calls_out_autonomy_raised_without_controls(runner: CliRunner, tmp_
     guarded.write_text(new.read_text(encoding="utf-8").replace("audit_log: partial", "audit_log: complete"), "utf-8")
     assert "Warning" not in runner.invoke(app, ["diff", str(old), str(guarded)]).stdout
     assert "## What changed" in runner.invoke(app, ["diff", str(old), str(new), "-f", "markdown"]).stdout
+
+
+def test_what_if_mistakes_name_the_option_not_the_task_file(runner: CliRunner) -> None:
+    bare = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "kill_switch=true"])
+    assert bare.exit_code == 2
+    assert bare.stderr == "--what-if kill_switch=true: unknown field 'kill_switch': did you mean governance.kill_switch?\n"
+    value = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "scope.impact=minor", "--what-if", "governance.kill_switch=maybe"])
+    assert value.exit_code == 2
+    assert value.stderr.startswith("--what-if governance.kill_switch=maybe: governance.kill_switch: ")
+    assert EXAMPLE not in value.stderr and "Traceback" not in value.stderr
+    nothing = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "zzz=1"])
+    assert nothing.stderr == "--what-if zzz=1: unknown field 'zzz': `decide rubrics show` lists the fields\n"
+
+
+def test_explain_shows_the_arithmetic_of_every_score(runner: CliRunner) -> None:
+    import re
+
+    result = runner.invoke(app, ["explain", "examples/inventory-replenishment.yaml"])
+    assert result.exit_code == 0, result.stderr
+    sections = re.findall(r"\n(\w[\w ]*): score ([\d.]+), the sum of points x weight / ([\d.]+).*\n((?:  \S.*\n)+)",
+                          result.stdout)  # fmt: skip
+    assert [title for title, *_ in sections] == ["Autonomy", "Scope", "Data access", "Governance"]
+    for _, score, total, rows in sections:
+        contributions = []
+        for row in rows.splitlines():
+            points, weight, shown_total, contribution = re.search(
+                r"([\d.]+) pts x ([\d.]+) / ([\d.]+) = +([\d.]+)", row
+            ).groups()
+            assert shown_total == total
+            assert abs(float(points) * float(weight) / float(total) - float(contribution)) <= 0.005, row
+            contributions.append(float(contribution))
+        assert abs(sum(contributions) - float(score)) <= 0.1
+
+
+def test_explain_and_diff_speak_yaml(runner: CliRunner, tmp_path: Path) -> None:
+    old = ROOT / "examples" / "inventory-replenishment.yaml"
+    new = tmp_path / "new.yaml"
+    text = old.read_text(encoding="utf-8")
+    new.write_text(text.replace("time_saved_hours_per_week: 30", "time_saved_hours_per_week: 40")
+                   .replace("  escalation_rate: {baseline: 0.15, target: 0.10}\n", "")
+                   .replace("regulations: []", "regulations: [GDPR, SOX]")
+                   .replace("  owner: Head of supply chain planning\n", ""), encoding="utf-8")  # fmt: skip
+    for args in (["diff", str(old), str(new)], ["diff", str(new), str(old), "-f", "markdown"]):
+        shown = runner.invoke(app, args).stdout
+        for python in ("None", "True", "False", "{'", "['"):
+            assert python not in shown, (python, shown)
+    shown = runner.invoke(app, ["diff", str(old), str(new)]).stdout
+    assert "  metrics.time_saved_hours_per_week: 30 → 40\n" in shown
+    assert "  metrics.escalation_rate: {baseline: 0.15, target: 0.1} → null\n" in shown
+    assert "  data_access.regulations: [] → [GDPR, SOX]\n" in shown
+    assert "  governance.owner: Head of supply chain planning → null\n" in shown
+    explained = runner.invoke(app, ["explain", str(new), "--what-if", "governance.kill_switch=false"]).stdout
+    assert "  governance.kill_switch: true → false\n" in explained
+    assert "governance.owner                   null" in explained
+
+
+def test_diff_names_the_controls_a_higher_target_asks_more_of(runner: CliRunner, tmp_path: Path) -> None:
+    old = ROOT / EXAMPLE
+    new = tmp_path / "new.yaml"
+    new.write_text(old.read_text(encoding="utf-8").replace("decisions: routine", "decisions: system"), "utf-8")
+    document = json.loads(runner.invoke(app, ["diff", str(old), str(new), "-f", "json"]).stdout)
+    assert document["new"]["target_level"] > document["old"]["target_level"]
+    before = {g["control"]: g["required"] for g in document["old"]["gaps"]}
+    raised = [g for g in document["new"]["gaps"] if before.get(g["control"]) != g["required"]]
+    assert raised, "a higher target level asks more of some control"
+    shown = runner.invoke(app, ["diff", str(old), str(new)]).stdout
+    assert "  target level                      3                4  ←" in shown
+    for gap in raised:
+        was = before.get(gap["control"], "met")
+        assert f"  now required: {gap['control']} {gap['required']} (was {was}; present {gap['present']}, " in shown
+    back = runner.invoke(app, ["diff", str(new), str(old)]).stdout
+    assert f"  requires less: {raised[0]['control']} " in back

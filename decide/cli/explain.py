@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from decide.cli.errors import reported_errors
 from decide.cli.io import emit
 from decide.cli.options import RubricsOption, TaskArgument
+
+if TYPE_CHECKING:
+    from decide.loading.task import TaskLoader
+    from decide.model import Task
 
 
 class ExplainFormat(StrEnum):
@@ -47,11 +52,40 @@ def explain(
         sides: list[Side] = []
         subject = original
         if what_if:
-            subject = loader.load(task, overrides=what_if)
+            subject = _with_what_ifs(loader, task, what_if)
             sides = [Side("before", evaluate(original, rubric_set)), Side("what if", evaluate(subject, rubric_set))]
         explanation = explain_task(subject, rubric_set)
         render = explanation_json if fmt is ExplainFormat.JSON else explanation_text
         emit(render(explanation, sides), None)
+
+
+def _with_what_ifs(loader: TaskLoader, task: Path, what_if: list[str]) -> Task:
+    """The task with every --what-if applied; a mistake in one is the option's, not the file's.
+
+    The file itself has loaded already, so every problem found now comes from an option: each is
+    told against the option whose field it names."""
+    from decide.errors import DecideError, Problem
+
+    fields = [criterion.field for criterion in loader.rubrics.criteria()]
+    for option in what_if:
+        field, equals, _ = option.partition("=")
+        field = field.strip()
+        if not equals or not field:
+            raise DecideError.at(f"--what-if {option}", "write FIELD=VALUE, such as governance.kill_switch=true")
+        if field not in fields:
+            same_name = [known for known in fields if known.partition(".")[2] == field]
+            close = same_name or difflib.get_close_matches(field, fields, n=1)
+            hint = f": did you mean {close[0]}?" if close else ": `decide rubrics show` lists the fields"
+            raise DecideError.at(f"--what-if {option}", f"unknown field {field!r}{hint}")
+    try:
+        return loader.load(task, overrides=what_if)
+    except DecideError as error:
+
+        def blamed(problem: Problem) -> Problem:
+            named = [o for o in what_if if problem.message.startswith(o.partition("=")[0].strip() + ":")]
+            return Problem(f"--what-if {named[0] if named else ' '.join(what_if)}", message=problem.message)
+
+        raise DecideError([blamed(problem) for problem in error.problems]) from None
 
 
 def diff(

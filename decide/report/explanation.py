@@ -6,9 +6,17 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from decide.engine.explain import Explanation
-from decide.model import RUBRICS, Report, cleared_text, display
+from decide.model import RUBRICS, Report, cleared_text
 from decide.report.json_encoding import dump_json
 from decide.report.json_report import criteria_rows
+
+
+def yaml_value(value: Any) -> str:
+    """A value as a task file writes it: null, true, 30, [GDPR, SOX], {baseline: 0.04, target: 0.02}."""
+    import yaml
+
+    text: str = yaml.safe_dump(value, default_flow_style=True, width=1_000_000, sort_keys=False, allow_unicode=True)
+    return text.removesuffix("\n").removesuffix("\n...")
 
 
 class Side(NamedTuple):
@@ -46,17 +54,18 @@ def changed_fields(old: Report, new: Report) -> list[dict[str, Any]]:
         before, after = old.task.answers.get(criterion.field), new.task.answers.get(criterion.field)
         if (before, type(before)) != (after, type(after)):
             fields.append({"field": criterion.field, "from": before, "to": after})
-    if old.task.metrics != new.task.metrics:
-        fields.append({"field": "metrics", "from": _metrics(old), "to": _metrics(new)})
+    before_metrics, after_metrics = _metrics(old), _metrics(new)
+    for name, before in before_metrics.items():
+        if before != after_metrics[name]:
+            fields.append({"field": f"metrics.{name}", "from": before, "to": after_metrics[name]})
     return fields
 
 
 def _metrics(report: Report) -> dict[str, Any]:
-    metrics = report.task.metrics
+    """Each metric as the task file gives it: a number, a {baseline, target} mapping, or null."""
     return {
-        "time_saved_hours_per_week": metrics.time_saved_hours_per_week,
-        "error_rate": metrics.error_rate._asdict() if metrics.error_rate else None,
-        "escalation_rate": metrics.escalation_rate._asdict() if metrics.escalation_rate else None,
+        name: value._asdict() if hasattr(value, "_asdict") else value
+        for name, value in report.task.metrics._asdict().items()
     }
 
 
@@ -126,12 +135,23 @@ def _comparison(sides: Sequence[Side]) -> list[str]:
         before, after = verdicts[0]["scores"][name], verdicts[1]["scores"][name]
         mark = "" if before == after else "  ←"
         lines.append(f"  {name + ' score':18} {before:>16g} {after:>16g}{mark}")
-    gone = {g["control"] for g in verdicts[0]["gaps"]} - {g["control"] for g in verdicts[1]["gaps"]}
-    new = {g["control"] for g in verdicts[1]["gaps"]} - {g["control"] for g in verdicts[0]["gaps"]}
+    before_gaps, after_gaps = ({g["control"]: g for g in v["gaps"]} for v in verdicts)
+    gone = [control for control in before_gaps if control not in after_gaps]
     if gone:
-        lines.append(f"  gaps closed: {', '.join(sorted(gone))}")
-    if new:
-        lines.append(f"  gaps opened: {', '.join(sorted(new))}")
+        lines.append(f"  gaps closed: {', '.join(gone)}")
+    # What each control must now be, where that changed: a raised level or tier asks more of some.
+    criterion = sides[1].report.rubrics.criterion
+    for control, gap in after_gaps.items():
+        was = before_gaps.get(control)
+        if was is not None and was["required"] == gap["required"]:
+            continue
+        field = criterion(f"governance.{control}")
+        more = was is None or field.rank(gap["required"]) > field.rank(was["required"])
+        lines.append(
+            f"  {'now required' if more else 'requires less'}: {control} {yaml_value(gap['required'])} "
+            f"(was {yaml_value(was['required']) if was else 'met'}; present {yaml_value(gap['present'])}, "
+            f"{gap['severity']})"
+        )
     return lines
 
 
@@ -143,29 +163,32 @@ def explanation_text(explanation: Explanation, what_if: Sequence[Side] = ()) -> 
     lines.append(f"Recommendation: {a.kind}, {a.tier} risk, {a.readiness}; {levels}")
     lines += ["", "Why:"] + [f"  - {text}" for text in explanation.decisive]
     for name in RUBRICS:
-        lines += ["", f"{report.rubrics.rubrics[name].title} (score {a.scores[name]:g}):"]
+        rubric = report.rubrics.rubrics[name]
+        total = sum(c.weight for c in rubric.criteria)
+        lines += ["", f"{rubric.title}: score {a.scores[name]:g}, the sum of points x weight / {total:g} "
+                      f"(the rubric's total weight):"]  # fmt: skip
         for c in a.criteria:
             if c.field.startswith(name + "."):
                 assumed = "  (assumed: left out)" if c.assumed else ""
                 lines.append(
-                    f"  {c.field:34} {display(c.answer)[:22]:22} {c.points:>5g} pts x {c.weight:g}"
+                    f"  {c.field:34} {yaml_value(c.answer)[:22]:22} {c.points:>5g} pts x {c.weight:g} / {total:g}"
                     f" = {c.contribution:>6g}{assumed}"
                 )
     lines += ["", "Path to ready:"]
     lines += [
-        f"  {n}. {s.field}: {display(s.before)} → {display(s.after)} (then {s.readiness_after})"
+        f"  {n}. {s.field}: {yaml_value(s.before)} → {yaml_value(s.after)} (then {s.readiness_after})"
         for n, s in enumerate(a.to_ready, start=1)
     ] or ["  nothing to change: it is ready"]
     if a.lower_level is not None:
         lines.append(f"  or aim lower: ready today at level {a.lower_level}")
     lines += ["", "Answers that would change the verdict (kind, tier, readiness):"]
     lines += [
-        f"  {f.field} = {display(f.answer)} → {f.kind}, {f.tier}, {f.readiness}" for f in explanation.sensitivity
+        f"  {f.field}: {yaml_value(f.answer)} gives {f.kind}, {f.tier}, {f.readiness}" for f in explanation.sensitivity
     ] or ["  none: no single answer changes it"]
     if what_if:
         lines += ["", "What if:"]
         lines += [
-            f"  {c['field']}: {display(c['from'])} → {display(c['to'])}"
+            f"  {c['field']}: {yaml_value(c['from'])} → {yaml_value(c['to'])}"
             for c in changed_fields(what_if[0].report, what_if[1].report)
         ]
         lines += _comparison(what_if)
@@ -187,9 +210,9 @@ def diff_text(old: Report, new: Report, markdown: bool = False) -> str:
         return "No changes.\n"
     lines = ["## What changed" if markdown else "What changed:", ""]
     lines += [
-        f"- `{c['field']}`: {display(c['from'])} → {display(c['to'])}"
+        f"- `{c['field']}`: `{yaml_value(c['from'])}` → `{yaml_value(c['to'])}`"
         if markdown
-        else f"  {c['field']}: {display(c['from'])} → {display(c['to'])}"
+        else f"  {c['field']}: {yaml_value(c['from'])} → {yaml_value(c['to'])}"
         for c in changes
     ]
     lines += ["", "## What it did" if markdown else "What it did:", ""]
