@@ -43,10 +43,10 @@ def import_(
         mapping = load_mapping(inventory_format, rubric_set)
         result = import_inventory(inventory, out_dir, mapping, TaskLoader(rubric_set), force=force)
         name = str(inventory)
-        for line, message in result.noticed:
+        said = [*result.noticed, *((line, f"not imported: {reason}") for line, reason in result.refused)]
+        for line, message in sorted(said, key=lambda noticed: noticed[0]):  # in the file's order; stable
             typer.echo(str(Problem(name, line, 1, message)), err=True)
         emit(import_summary(result, name, out_dir, mapping), None)
         if result.refused:
-            problems = [Problem(name, line, 1, f"not imported: {reason}") for line, reason in result.refused]
             total = f"{len(result.refused)} of {result.rows} use cases not imported"
-            raise DecideError([*problems, Problem("decide", message=total)])
+            raise DecideError(Problem("decide", message=total))
