@@ -2,8 +2,11 @@
 
 Every question has a key: the dotted path of the task-file field it answers (``title``,
 ``autonomy.initiation``, ``metrics.error_rate.target``). Answers live in a plain dict from key
-to value; a key that is absent is unanswered, which in a section means "take the cautious
-reading". :func:`task_file` writes the answers as a commented task file.
+to value. A key that is absent has not been answered yet; a key whose value is None was answered
+"not sure" (or left empty), which in a section means "take the cautious reading". A task file
+says "not sure" as ``field: null``, which reads back as the same answer. :func:`task_file`
+writes the answers as a commented task file; :func:`saved_text` writes them into the file a
+person started from, changing only the answers that changed.
 """
 
 from __future__ import annotations
@@ -13,8 +16,20 @@ import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from decide.loading.edit import Change, EditFailed, edited, yaml_value
 from decide.loading.task import slug
 from decide.model import RUBRICS, Criterion, RubricSet
+
+DRAFT_HEADER = "# A draft written by `decide ask` when it was stopped; resume with `decide ask --from THIS_FILE`."
+FINAL_HEADER = (
+    "# Written by `decide ask`. Each field is under the question it answers; run\n"
+    "# `decide ask --from THIS_FILE` to revisit it, or `decide evaluate THIS_FILE` to see the report."
+)
+NOT_ANSWERED = "not answered yet"
+NOT_SURE = "not sure: decide takes the most cautious reading"
+# A draft lists here the questions answered with nothing (a field with no null, such as owner), so
+# that resuming does not ask them again; a task file never keeps it.
+LEFT_EMPTY_KEY = "x-decide-ask-left-empty"
 
 
 class Question(NamedTuple):
@@ -90,25 +105,49 @@ def parse_answer(question: Question, text: str) -> tuple[Any, str]:
     return entered, ""
 
 
+def nullable(question: Question) -> bool:
+    """Whether the task file can say "not sure" for it: a rubric field takes null; owner and metrics do not."""
+    return question.key.startswith(tuple(f"{name}." for name in RUBRICS))
+
+
+def _lookup(document: Any, key: str) -> tuple[bool, Any]:
+    """Whether the field stands in the document, and its value."""
+    value: Any = document
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False, None
+        value = value[part]
+    return True, value
+
+
 def answers_from(document: Any, asked: list[Question]) -> dict[str, Any]:
-    """The answers a task file (or a draft) already gives, keeping only values that fit a question."""
+    """The answers a task file (or a draft) already gives, keeping only values that fit a question;
+    ``null`` in a section, and a draft's list of questions left empty, are answers too: "not sure"."""
     found: dict[str, Any] = {}
     if not isinstance(document, Mapping):
         return found
+    left_empty = document.get(LEFT_EMPTY_KEY)
     for question in asked:
-        value: Any = document
-        for part in question.key.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-        if value is not None and _fits(question, value):
-            found[question.key] = list(value) if isinstance(value, list) else value
+        present, value = _lookup(document, question.key)
+        if present and value is None and nullable(question):
+            found[question.key] = None
+        elif value is not None and _fits(question, value):
+            found[question.key] = list(value) if isinstance(value, list) else _whole(question, value)
+        elif not present and isinstance(left_empty, list) and question.key in left_empty:
+            found[question.key] = None
     return found
+
+
+def _whole(question: Question, value: Any) -> Any:
+    return int(value) if question.kind == "integer" else value  # YAML's 150.0 is a whole number to the schema
 
 
 def _fits(question: Question, value: Any) -> bool:
     if question.choices:
         return any(value == choice and type(value) is type(choice) for choice, _ in question.choices)
     if question.kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        return whole and not isinstance(value, bool) and value >= 0
     if question.kind in ("number", "rate"):
         number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
         return number and value >= 0 and (question.kind != "rate" or value <= 1)
@@ -119,11 +158,11 @@ def _fits(question: Question, value: Any) -> bool:
 
 def display_answer(question: Question, answers: Mapping[str, Any]) -> str:
     """An answer as the summary screen shows it."""
-    if question.key not in answers:
-        if question.cautious is not None or question.key.startswith(RUBRICS):
+    value = answers.get(question.key)
+    if value is None:
+        if question.cautious is not None or nullable(question):
             return "not sure (the most cautious reading)"
         return "(none)"
-    value = answers[question.key]
     for choice, label in question.choices:
         if choice == value and type(choice) is type(value):
             return label
@@ -132,28 +171,23 @@ def display_answer(question: Question, answers: Mapping[str, Any]) -> str:
     return str(value)
 
 
-def _yaml_value(value: Any) -> str:
-    """A value in YAML that reads back exactly: JSON's strings, numbers and lists are YAML too."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)
+def _left_empty(asked: list[Question], answers: Mapping[str, Any]) -> list[str]:
+    return [q.key for q in asked if not nullable(q) and q.key in answers and answers[q.key] is None]
 
 
 def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: RubricSet, *, draft: bool = False) -> str:
     """The answers as a commented task file: each field under its question, for the next reader.
     A ``draft`` holds what was answered before an interruption; it may not be complete."""
-    unanswered = "not answered yet" if draft else "not sure, so decide takes the most cautious reading"
     lines = [
-        "# A draft written by `decide ask` when it was stopped; resume with `decide ask --from THIS_FILE`."
-        if draft
-        else "# Written by `decide ask`. Each field is under the question it answers; run\n"
-        "# `decide ask --from THIS_FILE` to revisit it, or `decide evaluate THIS_FILE` to see the report.",
+        DRAFT_HEADER if draft else FINAL_HEADER,
         "version: 1",
-        f"id: {_yaml_value(slug(str(answers.get('title', 'task'))))}",
+        f"id: {yaml_value(slug(str(answers.get('title') or 'task')))}",
     ]
     for key in ("title", "objective", "owner"):
-        if key in answers:
-            lines.append(f"{key}: {_yaml_value(answers[key])}")
+        if answers.get(key) is not None:
+            lines.append(f"{key}: {yaml_value(answers[key])}")
+    if draft and (left_empty := _left_empty(asked, answers)):
+        lines.append(f"{LEFT_EMPTY_KEY}: {yaml_value(left_empty)}")
     by_key = {question.key: question for question in asked}
     for name in RUBRICS:
         rubric = rubrics.rubrics[name]
@@ -161,13 +195,15 @@ def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: Rubric
         for criterion in rubric.criteria:
             question = by_key[criterion.field]
             lines.append(f"  # {question.text}")
-            if criterion.field in answers:
-                lines.append(f"  {criterion.id}: {_yaml_value(answers[criterion.field])}")
+            if answers.get(criterion.field) is not None:
+                lines.append(f"  {criterion.id}: {yaml_value(answers[criterion.field])}")
+            elif draft and criterion.field not in answers:
+                lines.append(f"  # {criterion.id}: {NOT_ANSWERED}")
             else:
-                lines.append(f"  # {criterion.id}: {unanswered}")
+                lines.append(f"  {criterion.id}: null  # {NOT_SURE}")
     metrics: dict[str, Any] = {}
     for question in asked:
-        if question.key.startswith("metrics.") and question.key in answers:
+        if question.key.startswith("metrics.") and answers.get(question.key) is not None:
             *path, leaf = question.key.split(".")[1:]
             target = metrics
             for part in path:
@@ -175,10 +211,89 @@ def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: Rubric
             target[leaf] = answers[question.key]
     if metrics:
         lines += ["", "# Pilot targets (rates are fractions from 0 to 1).", "metrics:"]
-        for key, value in metrics.items():
-            if isinstance(value, dict):
-                inner = ", ".join(f"{k}: {_yaml_value(v)}" for k, v in value.items())
-                lines.append(f"  {key}: {{{inner}}}")
-            else:
-                lines.append(f"  {key}: {_yaml_value(value)}")
+        lines += [f"  {key}: {yaml_value(value)}" for key, value in metrics.items()]
     return "\n".join(lines) + "\n"
+
+
+def _changes(
+    asked: list[Question], answers: Mapping[str, Any], document: Mapping[str, Any], *, draft: bool
+) -> dict[tuple[str, ...], Change]:
+    """What the answers change in a task file: the fields whose answer differs from what the file says."""
+    changes: dict[tuple[str, ...], Change] = {}
+    if document.get("version") != 1:
+        changes[("version",)] = Change(1)
+    earlier: list[tuple[str, ...]] = [("version",), ("id",)]
+    placeholders = (NOT_ANSWERED, "not sure")
+    for question in asked:
+        path = tuple(question.key.split("."))
+        present, current = _lookup(document, question.key)
+        if question.key in answers:
+            value = answers[question.key]
+            if value is not None and not (present and _same(current, value)):
+                changes[path] = Change(value, after=tuple(earlier), placeholders=placeholders)
+            elif value is None and nullable(question) and not (present and current is None):
+                # An answer the file did not have, "not sure", reads the same as no answer: a task file is
+                # left as it was, unless a draft's placeholder stands for it. A draft must say it.
+                changes[path] = Change(None, comment=NOT_SURE, after=tuple(earlier), placeholders=placeholders,
+                                       only_over_placeholder=not (draft or present))  # fmt: skip
+            elif value is None and present and not nullable(question):
+                changes[path] = Change(remove=True)
+        earlier.append(path)
+        if question.key == "owner":
+            earlier.append((LEFT_EMPTY_KEY,))
+    left_empty = _left_empty(asked, answers) if draft else []
+    if left_empty and document.get(LEFT_EMPTY_KEY) != left_empty:
+        changes[(LEFT_EMPTY_KEY,)] = Change(left_empty, after=tuple(earlier[: earlier.index((LEFT_EMPTY_KEY,))]))
+    elif not left_empty and LEFT_EMPTY_KEY in document:
+        changes[(LEFT_EMPTY_KEY,)] = Change(remove=True)
+    return changes
+
+
+def _same(current: Any, value: Any) -> bool:
+    """The file already says this answer (1.0 and 1 alike, true and 1 not)."""
+    if isinstance(current, bool) or isinstance(value, bool):
+        return current is value
+    return bool(current == value)
+
+
+def saved_text(
+    source: str,
+    document: Any,
+    asked: list[Question],
+    answers: Mapping[str, Any],
+    rubrics: RubricSet,
+    *,
+    draft: bool = False,
+    name: str = "the file",
+) -> tuple[str, bool]:
+    """The answers written into ``source``, the text of the task file (or draft) they started from: only
+    the fields whose answer changed are touched. Also whether the file's own layout was kept: if it cannot
+    be (a layout the editor cannot follow), the answers are written as a new file, with the file's id,
+    description and own keys carried over."""
+    if not isinstance(document, Mapping):
+        return task_file(asked, answers, rubrics, draft=draft), True
+    text = source
+    wrong, right = (FINAL_HEADER, DRAFT_HEADER) if draft else (DRAFT_HEADER, FINAL_HEADER)
+    if text.startswith(wrong + "\n"):
+        text = right + text[len(wrong) :]
+    try:
+        return edited(text, _changes(asked, answers, document, draft=draft), name), True
+    except EditFailed:
+        fresh = task_file(asked, answers, rubrics, draft=draft)
+        kept = [
+            f"{json.dumps(str(key))}: {json.dumps(_plain(value), ensure_ascii=False)}"
+            for key, value in document.items()
+            if key in ("id", "description") or (str(key).startswith("x-") and key != LEFT_EMPTY_KEY)
+        ]
+        head, _, rest = fresh.partition("\nid: ")
+        rest = rest.partition("\n")[2] if "id" in document else "id: " + rest
+        return "\n".join([head, *kept, rest]), False
+
+
+def _plain(value: Any) -> Any:
+    """Data as JSON holds it (dates and other YAML scalars as text), for carrying own keys over."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)

@@ -46,12 +46,17 @@ class Person:
     def type(self, text: str) -> None:
         self.child.send(text + ENTER)
 
-    def answer(self, question: Question, plan: dict[str, object]) -> None:
-        """Answer by the plan: an option index, text to type, or the first option / nothing."""
+    def answer(self, question: Question, plan: dict[str, object], *, from_not_sure: bool = False) -> None:
+        """Answer by the plan: an option index, text to type, or the first option / nothing. ``from_not_sure``:
+        the cursor starts on "Not sure" (a question a file left unanswered), just below the last option."""
         self.reaches(question)
         planned = plan.get(question.key)
         if question.choices:
-            self.pick(planned if isinstance(planned, int) else 0)
+            index = planned if isinstance(planned, int) else 0
+            if from_not_sure:
+                self.child.send(UP * (len(question.choices) - index) + ENTER)
+            else:
+                self.pick(index)
         else:
             # A --from default is already in the field: Enter keeps it, typed text replaces it.
             self.type("" if planned is None else "\x15" + str(planned))  # Ctrl-U clears the line first
@@ -114,18 +119,20 @@ def test_interrupt_halfway_then_resume_from_the_draft(tmp_path: Path) -> None:
     assert 'title: "Ticket triage"' in draft and 'initiation: "event"' in draft
     assert not (tmp_path / "triage.yaml").exists()
 
+    # Resuming starts at the first unanswered question: Enter at "4 answered, N to go" goes on from there.
     resumed = Person("--from", "triage.draft.yaml", "-o", "triage.yaml", cwd=tmp_path)
-    for question in QUESTIONS:  # the draft's answers are the defaults: Enter keeps them
-        if question.key == "autonomy.initiation":
-            resumed.reaches(question)
-            resumed.pick(0)  # the default is highlighted: Enter keeps "event"
-            continue
-        resumed.answer(question, {**LOW_RISK, "title": None, "objective": None, "owner": None})
+    resumed.child.expect(f"4 answered, {len(QUESTIONS) - 4} to go")
+    resumed.pick(0)
+    for question in QUESTIONS[4:]:
+        resumed.answer(question, LOW_RISK, from_not_sure=True)
     resumed.child.expect("pick one to change it")
     resumed.pick(0)
+    resumed.child.expect("Removed the draft triage.draft.yaml")
     assert resumed.finish() == 0
     task = TaskLoader(RUBRICS).load(tmp_path / "triage.yaml")
     assert task.title == "Ticket triage" and task.answers["autonomy.initiation"] == "event"
+    assert task.answers["autonomy.planning"] == "single-step"
+    assert not (tmp_path / "triage.draft.yaml").exists()  # the saved file holds all its answers
 
 
 def test_custom_rubrics_ask_the_extra_question_and_write_the_field(tmp_path: Path) -> None:
@@ -156,16 +163,19 @@ def test_a_wrong_number_is_asked_again_with_the_reason(tmp_path: Path) -> None:
 
 
 def test_an_existing_file_is_not_overwritten_without_asking(tmp_path: Path) -> None:
+    # Asked before the first question, so that a bad path typed instead costs no answer.
     (tmp_path / "keep.yaml").write_text("precious\n", encoding="utf-8")
     person = Person("-o", "keep.yaml", cwd=tmp_path)
+    person.child.expect("keep.yaml exists. Overwrite it when you save?")
+    person.child.send("n")  # a yes/no question takes the key itself
+    person.child.expect("Save to which file?")
+    person.type("\x15nodir/other.yaml")
+    person.child.expect("'nodir' does not exist")  # said under the entry, which is asked again
+    person.type("\x15other.yaml")
     for question in QUESTIONS:
         person.answer(question, LOW_RISK)
     person.child.expect("pick one to change it")
     person.pick(0)
-    person.child.expect("keep.yaml exists. Overwrite it?")
-    person.child.send("n")  # a yes/no question takes the key itself
-    person.child.expect("Save to which file?")
-    person.type("\x15other.yaml")
     person.child.expect("Saved other.yaml")
     assert person.finish() == 0
     assert (tmp_path / "keep.yaml").read_text(encoding="utf-8") == "precious\n"

@@ -6,9 +6,10 @@ terminals; what to ask comes from :mod:`decide.questionnaire`, generated from th
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, NoReturn
 
 import typer
 
@@ -16,12 +17,14 @@ from decide.cli.errors import reported_errors
 from decide.cli.options import RubricsOption
 
 if TYPE_CHECKING:
+    from decide.model import RubricSet
     from decide.questionnaire import Question
 
 BACK = "← Back"
 NOT_SURE = "Not sure: take the most cautious reading"
 SAVE = "Save and show the report"
 QUIT = "Quit without saving"
+DRAFT_SUFFIX = ".draft.yaml"
 
 
 class _Back(Exception):
@@ -32,8 +35,9 @@ def _instruction(question: Question) -> str:
     return f"{question.section} {question.position}/{question.of}"
 
 
-def _ask_one(question: Question, answers: dict[str, Any], can_go_back: bool) -> None:
-    """Ask one question and record the answer; raises _Back, KeyboardInterrupt or EOFError."""
+def _ask_one(question: Question, answers: dict[str, Any], can_go_back: bool, cautious: bool) -> None:
+    """Ask one question and record the answer (None for "not sure" or nothing); raises _Back, KeyboardInterrupt
+    or EOFError. The cursor starts on the answer given; on "Not sure" for a field a file left out (``cautious``)."""
     import shutil
     import textwrap
 
@@ -46,20 +50,21 @@ def _ask_one(question: Question, answers: dict[str, Any], can_go_back: bool) -> 
     header = question.text + "".join(f"\n  {line}" for line in help_lines) + "\n "
     if question.choices:
         choices = [questionary.Choice(label, value=index) for index, (_, label) in enumerate(question.choices)]
-        choices.append(questionary.Choice(NOT_SURE, value="not-sure"))
+        not_sure = questionary.Choice(NOT_SURE, value="not-sure")
+        choices.append(not_sure)
         if can_go_back:
             choices.append(questionary.Choice(BACK, value="back"))
-        current = answers.get(question.key)
-        default = next((c for c, (value, _) in zip(choices, question.choices, strict=False)
-                        if value == current and type(value) is type(current)), None)  # fmt: skip
+        default: Any = not_sure if cautious else None
+        if question.key in answers:
+            current = answers[question.key]
+            default = not_sure if current is None else next(
+                (c for c, (value, _) in zip(choices, question.choices, strict=False)
+                 if value == current and type(value) is type(current)), None)  # fmt: skip
         picked = questionary.select(header, choices=choices, default=default, instruction=_instruction(question),
                                     qmark="?").unsafe_ask()  # fmt: skip
         if picked == "back":
             raise _Back
-        if picked == "not-sure":
-            answers.pop(question.key, None)
-        else:
-            answers[question.key] = question.choices[picked][0]
+        answers[question.key] = None if picked == "not-sure" else question.choices[picked][0]
         return
     current = answers.get(question.key)
     shown = ", ".join(current) if isinstance(current, list) else ("" if current is None else str(current))
@@ -76,11 +81,7 @@ def _ask_one(question: Question, answers: dict[str, Any], can_go_back: bool) -> 
                                instruction=f"{_instruction(question)}{extra}{hint}").unsafe_ask()  # fmt: skip
     if can_go_back and entered.strip() == "<":
         raise _Back
-    value, _ = parse_answer(question, entered)
-    if value is None:
-        answers.pop(question.key, None)
-    else:
-        answers[question.key] = value
+    answers[question.key] = parse_answer(question, entered)[0]
 
 
 def _summary(asked: list[Question], answers: dict[str, Any]) -> int | None:
@@ -102,25 +103,106 @@ def _summary(asked: list[Question], answers: dict[str, Any]) -> int | None:
     return None if picked == "save" else int(picked)
 
 
-def _output_path(chosen: Path | None, answers: dict[str, Any]) -> Path:
-    """Where to save: never over an existing file without asking."""
-    import questionary
+def _write_problem(path: Path) -> str:
+    """Why the answers could not be saved to ``path``, or "" if they can (an existing file is the caller's)."""
+    from decide.errors import DecideError
+    from decide.output import check_folder
 
-    from decide.loading.task import slug
+    try:
+        check_folder(path)
+    except DecideError as error:
+        return error.problems[0].message
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write: no permission to write in {str(folder)!r}"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "cannot write: the file is read-only"
+    return ""
 
-    path = chosen or Path(f"{slug(str(answers.get('title', 'task')))}.yaml")
-    while path.exists():
-        if questionary.confirm(f"{path} exists. Overwrite it?", default=False).unsafe_ask():
-            break
-        path = Path(questionary.text("Save to which file?", default=str(path)).unsafe_ask().strip() or path)
+
+def _checked(path: Path) -> Path:
+    """``path``, refused with the reason before any question if the answers could not be saved there."""
+    from decide.errors import DecideError
+
+    problem = _write_problem(path)
+    if problem:
+        raise DecideError.at(str(path), problem)
     return path
 
 
-def _draft_path(output: Path | None, answers: dict[str, Any]) -> Path:
-    from decide.loading.task import slug
+def _typed_path(default: Path) -> Path:
+    """A file name typed at "Save to which file?"; one that cannot be written is asked again, with the reason."""
+    import questionary
 
-    base = output or Path(f"{slug(str(answers.get('title', 'task')))}.yaml")
-    return base.with_name(base.stem + ".draft.yaml")
+    def validate(text: str) -> bool | str:
+        return (_write_problem(Path(text.strip())) or True) if text.strip() else "type a file name"
+
+    return Path(questionary.text("Save to which file?", default=str(default), validate=validate).unsafe_ask().strip())
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    return one.resolve() == other.resolve()
+
+
+class _Source(NamedTuple):
+    """The file ``--from`` names: its text, its data and the answers it gives."""
+
+    path: Path
+    text: str
+    document: Any
+    answers: dict[str, Any]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.path.name.endswith(DRAFT_SUFFIX)
+
+
+def _read_source(path: Path, asked: list[Question], rubric_set: RubricSet) -> _Source:
+    """Read the file to start from; its problems are listed (before any question) and, unless the person goes on
+    anyway, stop the command. Fields it leaves out are not problems: the questions ask for them."""
+    import questionary
+
+    from decide.errors import EXIT_INPUT, DecideError
+    from decide.loading.task import TaskLoader
+    from decide.loading.yaml_source import read_yaml_file
+    from decide.model import RUBRICS
+    from decide.questionnaire import answers_from
+
+    document, data = read_yaml_file(path)
+    if document is not None and not isinstance(document, dict):
+        raise DecideError.at(str(path), "a task file is a YAML mapping of keys to values", 1, 1)
+    asked_for = {f"the task: missing required key {name!r}" for name in ("version", "title", "objective", *RUBRICS)}
+    problems = [] if document is None else [
+        problem for problem in TaskLoader(rubric_set).validator.problems(document, str(path))
+        if problem.message not in asked_for
+    ]  # fmt: skip
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        if not questionary.confirm(f"{path} has {count} (above), which stay until you fix them in the file. "
+                                   "Answer the questions anyway?", default=False).unsafe_ask():  # fmt: skip
+            raise typer.Exit(EXIT_INPUT)
+    return _Source(path, data.decode("utf-8-sig", errors="replace"), document, answers_from(document, asked))
+
+
+def _order(asked: list[Question], answers: dict[str, Any]) -> list[int]:
+    """Which questions to ask, in turn: all, or for a file that answers some, what the person picks."""
+    import questionary
+
+    unanswered = [index for index, question in enumerate(asked) if question.key not in answers]
+    done = len(asked) - len(unanswered)
+    if not done:
+        return list(range(len(asked)))
+    review = questionary.Choice("Review every answer, from the first question", value="all")
+    if unanswered:
+        go_on = questionary.Choice(f"Answer the {len(unanswered)} unanswered, then see all answers", value="rest")
+        title = f"{done} answered, {len(unanswered)} to go."
+    else:
+        go_on = questionary.Choice("See all answers, to save or change one", value="rest")
+        title = f"All {done} questions are answered."
+    picked = questionary.select(title, choices=[go_on, review], instruction="Resume").unsafe_ask()
+    return list(range(len(asked))) if picked == "all" else unanswered
 
 
 def ask(
@@ -133,7 +215,7 @@ def ask(
     rubrics: RubricsOption = None,
 ) -> None:
     """Answer questions about the work; writes a commented task file, then shows its report."""
-    from decide.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Terminated
+    from decide.errors import DecideError
 
     with reported_errors():
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -142,46 +224,158 @@ def ask(
                 "run `decide evaluate TASK`", 0, 0,
             )  # fmt: skip
         from decide.loading.rubrics import load_rubrics
-        from decide.loading.yaml_source import read_yaml_file
-        from decide.questionnaire import answers_from, questions, task_file
+        from decide.questionnaire import questions
 
         rubric_set = load_rubrics(rubrics)
-        asked = questions(rubric_set)
-        answers: dict[str, Any] = {}
-        if start_from is not None:
-            document, _ = read_yaml_file(start_from)
-            answers = answers_from(document, asked)
+        session = _Session(questions(rubric_set), rubric_set)
         try:
-            _run(asked, answers)
-            path = _output_path(output, answers)
+            session.check_paths(output, start_from)  # before the first question: no answer is lost to a bad path
+            _run(session.asked, session.answers, _order(session.asked, session.answers), session.source is not None)
+            path = session.save()
         except (KeyboardInterrupt, EOFError) as stop:  # Ctrl-C, end of input, SIGTERM (Terminated)
-            draft = _draft_path(output, answers)
-            from decide.output import write_atomic
-
-            write_atomic(draft, task_file(asked, answers, rubric_set, draft=True))
-            print(f"\ndecide: stopped; your answers are saved in {draft}. Resume with "
-                  f"`decide ask --from {draft}`", file=sys.stderr)  # fmt: skip
-            raise typer.Exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED) from None
-        from decide.output import write_atomic
-
-        write_atomic(path, task_file(asked, answers, rubric_set))
-        print(f"Saved {path}.\n", file=sys.stderr)
+            session.stop(stop)
         from decide.cli.evaluate import evaluate
 
-        evaluate(path, None, None, rubrics)
+        evaluate(path, rubrics=rubrics)
 
 
-def _run(asked: list[Question], answers: dict[str, Any]) -> None:
-    """Every question in turn, with going back; then the summary until the person saves."""
-    index = 0
-    while index < len(asked):
+class _Session:
+    """One run of the questionnaire: the answers, the file they started from, and where they go."""
+
+    def __init__(self, asked: list[Question], rubric_set: RubricSet) -> None:
+        self.asked, self.rubric_set = asked, rubric_set
+        self.source: _Source | None = None
+        self.answers: dict[str, Any] = {}
+        self.given: dict[str, Any] = {}  # the answers the file gave: only a change to them is worth a draft
+        self.target: Path | None = None  # None: named after the title, when it is known
+        self.agreed: Path | None = None  # an existing file the person agreed to write over
+
+    def check_paths(self, output: Path | None, start_from: Path | None) -> None:
+        """Every path this run may write, checked before the first question; the answers go to ``-o``, else
+        into the file started from (a draft's answers into the file it is a draft of), else to ``<title>.yaml``."""
+        import questionary
+
+        if start_from is not None:
+            self.source = _read_source(start_from, self.asked, self.rubric_set)
+            self.answers, self.given = dict(self.source.answers), dict(self.source.answers)
+            if self.source.is_draft:
+                _checked(start_from)  # resuming rewrites it when stopped again
+        if output is not None:
+            self.target = _checked(output)
+        elif self.source is not None:
+            name = self.source.path.name
+            self.target = _checked(self.source.path.with_name(name.removesuffix(DRAFT_SUFFIX) + ".yaml")
+                                   if self.source.is_draft else self.source.path)  # fmt: skip
+        else:
+            _checked(Path("task.yaml"))  # the folder the answers and any draft will go to
+        while self.target is not None and self.target.exists() and not self.in_place(self.target):
+            if questionary.confirm(f"{self.target} exists. Overwrite it when you save?", default=False).unsafe_ask():
+                self.agreed = self.target
+                break
+            self.target = _typed_path(self.target)
+
+    def in_place(self, path: Path) -> bool:
+        """Whether ``path`` is the file the answers started from: written only once the person agrees, at the end."""
+        return self.source is not None and not self.source.is_draft and _same_file(path, self.source.path)
+
+    def default_path(self) -> Path:
+        from decide.loading.task import slug
+
+        return self.target or Path(f"{slug(str(self.answers.get('title') or 'task'))}.yaml")
+
+    def text(self, *, draft: bool) -> str:
+        from decide.questionnaire import saved_text, task_file
+
+        if self.source is None:
+            return task_file(self.asked, self.answers, self.rubric_set, draft=draft)
+        text, kept = saved_text(self.source.text, self.source.document, self.asked, self.answers, self.rubric_set,
+                                draft=draft, name=str(self.source.path))  # fmt: skip
+        if not kept:
+            print(f"decide: could not keep the layout of {self.source.path} (its comments are not carried over); "
+                  "its id, description and x- keys are kept", file=sys.stderr)  # fmt: skip
+        return text
+
+    def save(self) -> Path:
+        """Write the answers; a path that cannot be written is asked again, so that no answer is lost."""
+        import questionary
+
+        from decide.errors import DecideError
+        from decide.output import write_atomic
+
+        path = self.default_path()
+        while True:
+            problem = _write_problem(path)
+            if problem:
+                print(f"{path}: {problem}", file=sys.stderr)
+                path = _typed_path(path)
+                continue
+            if path.exists() and not (self.agreed is not None and _same_file(path, self.agreed)):
+                question = (f"Write your answers into {path}?" if self.in_place(path)
+                            else f"{path} exists. Overwrite it?")  # fmt: skip
+                if not questionary.confirm(question, default=self.in_place(path)).unsafe_ask():
+                    path = _typed_path(path)
+                    continue
+                self.agreed = path
+            text = self.text(draft=False)
+            if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text:
+                print(f"No answer changed: {path} is as it was.\n", file=sys.stderr)
+                return path
+            try:
+                write_atomic(path, text)
+            except DecideError as error:  # the folder changed since it was checked
+                print(error, file=sys.stderr)
+                path = _typed_path(path)
+                continue
+            print(f"Saved {path}.\n", file=sys.stderr)
+            self.remove_resumed_draft(path)
+            return path
+
+    def remove_resumed_draft(self, saved: Path) -> None:
+        """The draft the answers were resumed from holds nothing the saved file does not: it goes."""
+        if self.source is not None and self.source.is_draft and not _same_file(saved, self.source.path):
+            self.source.path.unlink(missing_ok=True)
+            print(f"Removed the draft {self.source.path}: {saved} holds its answers.\n", file=sys.stderr)
+
+    def draft_path(self) -> tuple[Path, str]:
+        """Where a draft goes, and what to say about it: never over another draft, but over the one resumed."""
+        if self.source is not None and self.source.is_draft:
+            return self.source.path, ""
+        base = self.default_path()
+        first = candidate = base.with_name(base.stem + DRAFT_SUFFIX)
+        number = 2
+        while candidate.exists():
+            candidate, number = base.with_name(f"{base.stem}-{number}{DRAFT_SUFFIX}"), number + 1
+        return candidate, (f" ({first} holds an earlier draft, which is left as it was)" if candidate != first else "")
+
+    def stop(self, stop: BaseException) -> NoReturn:
+        """Stopped: a draft of the answers given, if any were, and how to resume."""
+        from decide.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+        from decide.output import write_atomic
+
+        code = EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
+        if self.answers == self.given:
+            unchanged = f" ({self.source.path} is as it was)" if self.source is not None else ""
+            print(f"\ndecide: stopped before any answer was given; nothing was saved{unchanged}.", file=sys.stderr)
+            raise typer.Exit(code)
+        draft, note = self.draft_path()
+        write_atomic(draft, self.text(draft=True))
+        print(f"\ndecide: stopped; your answers are saved in {draft}{note}. Resume with "
+              f"`decide ask --from {draft}`", file=sys.stderr)  # fmt: skip
+        raise typer.Exit(code)
+
+
+def _run(asked: list[Question], answers: dict[str, Any], order: list[int], cautious: bool) -> None:
+    """The questions in ``order``, with going back; then the summary until the person saves. ``cautious``: the
+    answers came from a file, so a field it left out starts on "Not sure", never on the least cautious answer."""
+    position = 0
+    while position < len(order):
         try:
-            _ask_one(asked[index], answers, can_go_back=index > 0)
-            index += 1
+            _ask_one(asked[order[position]], answers, can_go_back=position > 0, cautious=cautious)
+            position += 1
         except _Back:
-            index -= 1
+            position -= 1
     while (change := _summary(asked, answers)) is not None:
         try:
-            _ask_one(asked[change], answers, can_go_back=False)
+            _ask_one(asked[change], answers, can_go_back=False, cautious=cautious)
         except _Back:
             continue
