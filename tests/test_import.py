@@ -305,3 +305,18 @@ def test_a_mistake_in_a_mapping_is_located(tmp_path: Path, edit: tuple[str, str]
     [reported] = result.stderr.splitlines()
     assert reported.startswith(f"{mapping}:{line}:")
     assert reported.endswith(message)
+
+
+def test_ids_yaml_would_misread_or_no_file_system_takes_become_valid_drafts(tmp_path: Path) -> None:
+    source = tmp_path / "ids.csv"
+    source.write_text(inventory([use_case(1, id="True"), use_case(2, id="1e3"), use_case(3, id="PBGC - 11"),
+                                 use_case(4, id="Long " * 80)]), encoding="utf-8")  # fmt: skip
+    out = tmp_path / "drafts"
+    result = imported(source, out)
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.stem for p in out.glob("*.yaml"))
+    long = "long-" * 11 + "long"  # cut at a word, within 60 characters
+    assert names == ["1e3", long, "pbgc-11", "true"]
+    for name in names:
+        assert yaml.safe_load((out / f"{name}.yaml").read_text(encoding="utf-8"))["id"] == name
+    assert decide("validate", str(out)).returncode == 0

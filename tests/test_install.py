@@ -32,6 +32,13 @@ def test_wheel_contains_the_rubrics_and_schemas(wheel: Path) -> None:
     assert "decide = decide.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
+def test_wheel_contains_the_import_mappings_and_their_schema(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (ROOT / "rubrics" / "mappings").glob("*.yaml"):
+        assert f"decide/rubrics/mappings/{path.name}" in names
+    assert "decide/schemas/import-mapping.schema.json" in names
+
+
 def test_installed_console_script_runs_from_another_directory(wheel: Path, tmp_path: Path) -> None:
     environment = tmp_path / "venv"
     venv.create(environment, with_pip=True)
@@ -55,3 +62,9 @@ def test_installed_console_script_runs_from_another_directory(wheel: Path, tmp_p
     located = subprocess.run([str(python), "-c", "import decide.loading.rubrics as r; print(r.bundled_rubrics_root())"],
                              capture_output=True, text=True, cwd=elsewhere, check=True)
     assert str(environment) in located.stdout, "the installed command must read its own rubrics, not the checkout's"
+    # The import's mapping ships with the rubrics: the installed command finds it by name.
+    sample = ROOT / "examples" / "inventory" / "omb-2025-ai-use-case-inventory-sample.csv"
+    imported = subprocess.run([str(environment / "bin" / "decide"), "import", "omb-inventory", str(sample),
+                               "--out-dir", "drafts"], capture_output=True, text=True, cwd=elsewhere, check=False)
+    assert imported.returncode == 0, imported.stderr
+    assert len(list((elsewhere / "drafts").glob("*.yaml"))) == 75

@@ -8,6 +8,7 @@ reason, and the import goes on; an existing task file is replaced only when aske
 from __future__ import annotations
 
 import re
+import secrets
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
@@ -17,10 +18,10 @@ from decide.importing.draft import Noticed, build_draft, first_value
 from decide.importing.mapping import Mapping
 from decide.importing.rows import Blank, Row, Unreadable, decode, read_rows
 from decide.loading.task import TaskLoader, slug
-from decide.output import write_atomic
+from decide.output import publish, write_temporary
 
-# An id made from a use case's name is cut to this length, at a word.
-_NAMED_ID_LENGTH = 60
+# Ids are cut to this length, at a word where there is one: a file name must stay well under 255 bytes.
+_ID_LENGTH = 60
 
 
 class Written(NamedTuple):
@@ -41,15 +42,12 @@ class ImportResult(NamedTuple):
 
 
 def _made_id(value: str) -> str:
-    """A value made a valid id: the project's slug, one '-' where several stood ("PBGC - 11" → "pbgc-11")."""
-    return re.sub(r"-{2,}", "-", slug(value))
-
-
-def _named_id(value: str) -> str:
-    made = _made_id(value)
-    if len(made) <= _NAMED_ID_LENGTH:
+    """A value made a valid id: the project's slug, one '-' where several stood ("PBGC - 11" → "pbgc-11"),
+    cut to a length any file system takes."""
+    made = re.sub(r"-{2,}", "-", slug(value))
+    if len(made) <= _ID_LENGTH:
         return made
-    cut = made[:_NAMED_ID_LENGTH]
+    cut = made[:_ID_LENGTH]
     return (cut.rsplit("-", 1)[0] if "-" in cut else cut).rstrip("-._")
 
 
@@ -67,7 +65,7 @@ class _Ids:
             wanted = _made_id(found[1])
         else:
             parts = [row.cells.get(column, "").strip() for column in self.mapping.id_fallback]
-            wanted = _named_id(" ".join(part for part in parts if part))
+            wanted = _made_id(" ".join(part for part in parts if part))
             noticed.append(Noticed(row.line, f"no {' or '.join(self.mapping.id_columns)}: named {wanted!r} from "
                                              f"{' and '.join(self.mapping.id_fallback)}"))  # fmt: skip
         chosen, suffix = wanted, 2
@@ -122,7 +120,7 @@ def import_inventory(
         if path.exists() and not force:
             refused.append(Noticed(row.line, f"{path} exists: not replaced (--force replaces it)"))
             continue
-        write_atomic(path, draft.text)
+        _write(path, draft.text)
         written.append(Written(row.line, path))
         noticed += renamed + list(draft.noticed)
         left_out.update(field for field in mapping.fields if field not in draft.answered)
@@ -130,6 +128,19 @@ def import_inventory(
     if unread_columns:
         noticed.insert(0, Noticed(1, f"the header has no {', '.join(unread_columns)}: what they answer is left out"))
     return ImportResult(count, blank, tuple(written), tuple(refused), tuple(noticed), left_out, fallbacks)
+
+
+def _write(path: Path, text: str) -> None:
+    """A draft written whole or not at all: a temporary file beside it, then a rename. Not flushed to
+    the disk one by one, as a batch's reports are not: waiting for the disk per file multiplies a
+    large inventory's import time, and a draft lost to a power cut is imported again."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        write_temporary(temporary, text, durable=False, shown_as=path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # Ctrl-C in the middle: nothing half-written stays
+        raise
+    publish(temporary, path)
 
 
 def _make_folder(out_dir: Path) -> None:
