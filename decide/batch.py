@@ -5,18 +5,25 @@ report to a temporary file in the output folder. The main process takes their sm
 input order, settles duplicate ids, renames each temporary file into place and keeps one
 :class:`TaskRow` per task for the summary. Nothing else is held beyond a chunk, so memory stays
 flat, and output does not depend on the number of workers.
+
+The output folder belongs to one run at a time (:class:`OutputFolder`): a second run into it is
+refused, what a killed run left is swept, and the files an earlier run wrote that this one does not
+write again are removed, so the folder ends up holding exactly this run's reports and summaries.
 """
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
+import secrets
 import signal
-import traceback
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +32,7 @@ from decide.errors import DecideError, Problem
 from decide.loading.task import TaskLoader
 from decide.loading.yaml_source import read_source
 from decide.model import Report, RubricSet
-from decide.output import publish, write_temporary
+from decide.output import WriteFailed, publish, remove_quietly, write_temporary
 from decide.report import RenderOptions, ReportFormat, renderer
 from decide.report.portfolio import SUMMARY_FILES, PortfolioWriter, TaskRow, Totals
 
@@ -72,7 +79,7 @@ class _Worker:
         self.loader = TaskLoader(rubrics)
         self.rubrics = rubrics
         self.render = renderer(fmt)
-        self.options = RenderOptions(color=False, width=100)
+        self.options = RenderOptions(color=False, width=100, portfolio="summary.html")  # html: a link back
         self.suffix = REPORT_SUFFIX[fmt]
         self.folder = str(out_dir)
         self.temporaries = os.path.join(self.folder, f".decide-{run_id}-")
@@ -95,7 +102,7 @@ class _Worker:
         tasks = each(lambda index, data: self.loader.load_bytes(data, chunk_paths[index]), sources)
         reports = each(lambda _, task: evaluate(task, self.rubrics), tasks)
         texts = [(index, (report, self.render(report, self.options))) for index, report in reports]
-        written = dict(each(self.write, texts))
+        written = {index: self.write(index, text) for index, text in texts}  # WriteFailed stops the batch
         return [refused[index] if index in refused else written[index] for index, _ in chunk]
 
     def write(self, index: int, report_and_text: tuple[Report, str]) -> Outcome:
@@ -107,18 +114,32 @@ class _Worker:
         return Outcome(index, TaskRow.of(report, name), temporary, ())
 
 
-def _serve(connection: Connection, chunks: Sequence[Sequence[Item]], worker_args: tuple[Any, ...]) -> None:
-    """A worker process: the number of a chunk in, its outcomes out, until the main process sends None."""
+# In a worker process: its one :class:`_Worker`, built by :func:`_start_worker`.
+_in_this_process: dict[str, _Worker] = {}
+# How often a worker checks that the main process is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _start_worker(worker_args: tuple[Any, ...], parent: int) -> None:
+    """A worker process's start: its signals, a watch on the main process, and its :class:`_Worker`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops the workers
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and then a terminate() must simply end them
-    worker = _Worker(*worker_args)
-    while (number := connection.recv()) is not None:
-        try:
-            outcomes = worker(chunks[number])
-        except Exception:  # a bug, not a bad file: the main process stops the batch with it
-            connection.send(traceback.format_exc())
-            return
-        connection.send(outcomes)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A worker must end when the main process dies, even by SIGKILL, or it waits for work forever. A
+    # thread that checks the parent's process id (a new parent adopts the orphan) works wherever there
+    # is fork. Linux's PR_SET_PDEATHSIG would need ctypes, and it fires when the *thread* that started
+    # the worker ends, which in a process pool need not be the main thread.
+    threading.Thread(target=_end_with, args=(parent,), name="end-with-parent", daemon=True).start()
+    _in_this_process["worker"] = _Worker(*worker_args)
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)  # its temporary files are swept by the next run into the folder
+
+
+def _work(chunk: Sequence[Item]) -> list[Outcome]:
+    return _in_this_process["worker"](chunk)
 
 
 def _outcomes(
@@ -137,79 +158,137 @@ def _outcomes(
 def _in_workers(
     chunks: list[list[Item]], worker_args: tuple[Any, ...], jobs: int
 ) -> Generator[list[Outcome], None, None]:
-    """The chunks' outcomes from ``jobs`` worker processes, in order.
-
-    Not multiprocessing.Pool: its thread that watches the workers also wakes for every result
-    waiting in the pipe and spins until another thread reads it."""
-    # fork shares the loaded rubric set and the chunks with the workers for free; elsewhere they
-    # are pickled once for each.
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
-    workers: list[tuple[BaseProcess, Connection]] = []
-    finished = False
+    """The chunks' outcomes from a pool of ``jobs`` worker processes, in order, IN_FLIGHT chunks per worker
+    given out at a time (so a worker never waits for the main process, and memory stays flat)."""
+    # fork shares the loaded rubric set with the workers for free; elsewhere it is pickled once for each.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    pool = ProcessPoolExecutor(
+        min(jobs, len(chunks)), mp_context=multiprocessing.get_context(method),
+        initializer=_start_worker, initargs=(worker_args, os.getpid()),
+    )  # fmt: skip
+    waiting: deque[Future[list[Outcome]]] = deque()
+    following = iter(chunks)
     try:
-        for _ in range(min(jobs, len(chunks))):
-            ours, theirs = context.Pipe()
-            started = context.Process(target=_serve, args=(theirs, chunks, worker_args), daemon=True)
-            started.start()
-            theirs.close()
-            workers.append((started, ours))
-        yield from _in_order(len(chunks), workers)
-        for _, connection in workers:
-            connection.send(None)  # done: each worker returns
-        finished = True
-    finally:
-        for process, connection in workers:
-            if not finished:  # interrupted, or failed: the temporary files are swept up after
-                process.terminate()
-            process.join()
-            connection.close()
-
-
-def _in_order(count: int, workers: list[tuple[BaseProcess, Connection]]) -> Generator[list[Outcome], None, None]:
-    """Chunk numbers out to the workers, IN_FLIGHT at a time each, and their outcomes back, in order.
-
-    The messages out are small numbers, so sending one never waits on a worker that is itself waiting
-    to send a large result."""
-    sent = 0
-    holding: dict[Connection, deque[int]] = {connection: deque() for _, connection in workers}
-    processes = {connection: process for process, connection in workers}
-
-    def send_next(connection: Connection) -> None:
-        nonlocal sent
-        if sent < count:
-            connection.send(sent)
-            holding[connection].append(sent)
-            sent += 1
-
-    for _ in range(IN_FLIGHT):
-        for _, connection in workers:
-            send_next(connection)
-    returned: dict[int, list[Outcome]] = {}
-    following = 0
-    while following < count:
-        for ready in wait([connection for connection, held in holding.items() if held]):
-            assert isinstance(ready, Connection)
+        for chunk in following:
+            waiting.append(pool.submit(_work, chunk))
+            if len(waiting) >= jobs * IN_FLIGHT:
+                break
+        while waiting:
             try:
-                result = ready.recv()
-            except (EOFError, OSError):  # killed, by the system running out of memory, say
-                processes[ready].join()
+                outcomes = waiting.popleft().result()
+            except BrokenProcessPool:  # a worker killed, by the system running out of memory, say
                 raise DecideError.at("decide", (
-                    f"a worker process ended unexpectedly (exit code {processes[ready].exitcode}); "
-                    "the reports written are complete, no summary was written"
+                    "a worker process ended unexpectedly; the reports written are complete, no summary was written"
                 )) from None  # fmt: skip
-            if isinstance(result, str):
-                raise RuntimeError(f"a worker process failed:\n{result}")
-            returned[holding[ready].popleft()] = result
-            send_next(ready)
-        while following in returned:
-            yield returned.pop(following)
-            following += 1
+            another = next(following, None)
+            if another is not None:
+                waiting.append(pool.submit(_work, another))
+            yield outcomes
+    finally:
+        # Done, interrupted or failed: chunks not started are dropped, those under way end, and only
+        # then are the temporary files swept up.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def remove_temporaries(out_dir: Path, run_id: str) -> None:
-    for leftover in out_dir.glob(f".decide-{run_id}-*.tmp"):
-        leftover.unlink(missing_ok=True)
+class OutputFolder:
+    """The output folder, held by one run: locked, swept of what killed runs left, and with a record of
+    the files decide wrote into it.
+
+    The lock is ``flock`` on the record file, :data:`RECORD`: the system releases it when the process
+    ends, however it ends, so a lock is never left behind. Holding it, a run knows that every temporary
+    or spool file in the folder is a leftover, whatever process id wrote it. The record lists, one name
+    a line, every report and summary a run wrote. Names are added before the files are renamed into
+    place, so the record holds at least what is there even after a kill; at the end of a run it holds
+    exactly that run's files. A file is only ever removed because the record names it: the user's own
+    files in the folder are never touched."""
+
+    RECORD = ".decide-written"
+    HEADER = "# decide batch: the reports and summaries it wrote here; the next run removes those it does not write\n"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.before: set[str] = set()  # what earlier runs wrote
+        self.written: set[str] = set()  # what this run wrote
+        self._record = -1
+
+    def __enter__(self) -> OutputFolder:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WriteFailed.at(
+                str(self.path), f"cannot create the output folder: {error.strerror or error}"
+            ) from None
+        record = self.path / self.RECORD
+        try:
+            self._record = os.open(record, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            raise WriteFailed.at(str(self.path), f"cannot write into the folder: {error.strerror or error}") from None
+        try:
+            fcntl.flock(self._record, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._close()
+            raise DecideError.at(str(self.path), (
+                "another `decide batch` is writing into this folder; wait for it to end, or choose another --out-dir"
+            )) from None  # fmt: skip
+        try:
+            with open(os.dup(self._record), encoding="utf-8", errors="replace") as text:
+                self.before = {name for name in text.read().splitlines() if _plain_name(name)}
+            for leftover in (*self.path.glob(".decide-*.tmp"), *self.path.glob(".decide-*.spool")):
+                leftover.unlink(missing_ok=True)
+        except OSError as error:
+            self._close()
+            raise WriteFailed.at(str(self.path), f"cannot write into the folder: {error.strerror or error}") from None
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._record >= 0:
+            os.close(self._record)  # and the lock with it
+            self._record = -1
+
+    def record(self, names: Iterable[str]) -> None:
+        """Note files about to be written, before they are: a run killed after still has them recorded."""
+        new = [name for name in names if name not in self.written]
+        if new:
+            self.written.update(new)
+            self._rewrite_or_add("".join(f"{name}\n" for name in new), append=True)
+
+    def stale(self) -> list[str]:
+        """What earlier runs wrote, is still here and this run did not write again."""
+        return sorted(name for name in self.before - self.written if os.path.lexists(self.path / name))
+
+    def remove(self, names: Iterable[str]) -> None:
+        """Remove stale files, then record exactly what this run wrote."""
+        for name in names:
+            try:
+                (self.path / name).unlink(missing_ok=True)
+            except OSError as error:
+                raise WriteFailed.at(str(self.path / name), f"cannot remove: {error.strerror or error}") from None
+        self._rewrite_or_add("".join(f"{name}\n" for name in sorted(self.written)), append=False)
+
+    def _rewrite_or_add(self, text: str, *, append: bool) -> None:
+        """The record written in place: it is the file that holds the lock, so it is never replaced."""
+        try:
+            if append:
+                os.lseek(self._record, 0, os.SEEK_END)
+                if os.lseek(self._record, 0, os.SEEK_CUR) == 0:
+                    text = self.HEADER + text
+            else:
+                os.ftruncate(self._record, 0)
+                os.lseek(self._record, 0, os.SEEK_SET)
+                text = self.HEADER + text
+            data = memoryview(text.encode("utf-8"))
+            while data:
+                data = data[os.write(self._record, data) :]
+        except OSError as error:
+            raise WriteFailed.of(self.path / self.RECORD, error) from None
+
+
+def _plain_name(name: str) -> bool:
+    """A file name decide could have written in the folder: nothing else in the record is acted on."""
+    return bool(name) and not name.startswith((".", "#")) and os.sep not in name and name not in ("..", ".")
 
 
 def run_batch(
@@ -219,63 +298,76 @@ def run_batch(
     *,
     fmt: ReportFormat = ReportFormat.JSON,
     jobs: int = 1,
+    unreadable: Sequence[Problem] = (),
     on_problem: Callable[[Problem], None] = lambda problem: None,
     on_progress: Callable[[Progress], None] = lambda progress: None,
 ) -> Totals:
     """Evaluate every file, write its report into ``out_dir``, then the summary files.
 
     Invalid files never stop the batch: their problems go to ``on_problem`` as they are found
-    and into the summary. On KeyboardInterrupt, the reports already in place stay (each is
-    complete), every temporary and spool file is removed, no summary is written, and the
-    interrupt goes on.
+    and into the summary, with ``unreadable`` (what the search for task files found and could not
+    read). A file that cannot be written stops it (:class:`WriteFailed`). On KeyboardInterrupt or
+    any failure, the reports already in place stay (each is complete), every temporary and spool
+    file is removed, no summary is written, and the exception goes on.
     """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise DecideError.at(str(out_dir), f"cannot create the output folder: {error.strerror or error}") from None
-    run_id = str(os.getpid())
+    run_id = secrets.token_hex(6)  # in the names of its temporary files: unlike a process id, never reused
     first_seen: dict[str, int] = {}  # id → the position of the file that has it, to name both in a duplicate
     identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
-    outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
-    folder = str(out_dir)
-    finished = False
-    try:
-        with PortfolioWriter(out_dir, run_id, identity, html=fmt is ReportFormat.HTML) as summary:
-            done = 0
-            for chunk in outcomes:
-                # Every report of the chunk into place first, then the summaries: system calls together.
-                settled = [(outcome, _settle(outcome, first_seen, files, folder)) for outcome in chunk]
-                for outcome, problems in settled:
-                    if not problems:
-                        assert outcome.row is not None
-                        summary.add(outcome.row)
-                        continue
-                    summary.add_invalid(files[outcome.position], [str(p) for p in problems])
-                    for problem in problems:
-                        on_problem(problem)
-                done += len(chunk)
-                on_progress(Progress(done, len(files)))
-            totals = summary.finish()
+    html = fmt is ReportFormat.HTML
+    with OutputFolder(out_dir) as folder:
+        outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
+        finished = False
+        try:
+            with PortfolioWriter(out_dir, run_id, identity, html=html) as summary:
+                done = 0
+                for chunk in outcomes:
+                    settled = _settle(chunk, first_seen, files)
+                    # Recorded first, then every report of the chunk into place: system calls together.
+                    folder.record(outcome.row.report for outcome, problems in settled if outcome.row and not problems)
+                    for outcome, problems in settled:
+                        if not problems:
+                            assert outcome.row is not None and outcome.temporary is not None
+                            publish(outcome.temporary, out_dir / outcome.row.report)
+                            summary.add(outcome.row)
+                            continue
+                        if outcome.temporary is not None:
+                            remove_quietly(outcome.temporary)
+                        summary.add_invalid(files[outcome.position], [str(p) for p in problems])
+                        for problem in problems:
+                            on_problem(problem)
+                    done += len(chunk)
+                    on_progress(Progress(done, len(files)))
+                for problem in unreadable:
+                    summary.add_invalid(problem.path, [str(problem)])
+                    on_problem(problem)
+                folder.record([*SUMMARY_FILES, *(["summary.html"] if html else [])])
+                stale = folder.stale()
+                totals = summary.finish(removed=stale)
+            folder.remove(stale)
             finished = True
             return totals
-    finally:
-        outcomes.close()  # stops the workers before their temporary files are swept up
-        if not finished:  # a finished batch renamed or removed every report it wrote
-            remove_temporaries(out_dir, run_id)
+        except OSError as error:  # a spool or summary that cannot be written (a full disk, say)
+            raise WriteFailed.of(error.filename or out_dir, error) from None
+        finally:
+            outcomes.close()  # stops the workers before their temporary files are swept up
+            if not finished:  # a finished batch renamed or removed every temporary file it wrote
+                for leftover in out_dir.glob(f".decide-{run_id}-*"):
+                    remove_quietly(leftover)
 
 
-def _settle(outcome: Outcome, first_seen: dict[str, int], files: Sequence[str], folder: str) -> list[Problem]:
-    """Rename a report into place, or remove it if its id is taken or reserved: its problems."""
-    problems = list(outcome.problems)
-    row = outcome.row
-    if row is not None and outcome.temporary is not None:
-        problems += _id_problems(row, first_seen, files)
-        if problems:
-            os.unlink(outcome.temporary)
-        else:
-            publish(outcome.temporary, os.path.join(folder, row.report))
-            first_seen[row.id] = outcome.position
-    return problems
+def _settle(
+    chunk: Iterable[Outcome], first_seen: dict[str, int], files: Sequence[str]
+) -> list[tuple[Outcome, list[Problem]]]:
+    """Each outcome with its problems, a taken or reserved id among them; the ids of the others taken."""
+    settled = []
+    for outcome in chunk:
+        problems = list(outcome.problems)
+        if outcome.row is not None:
+            problems += _id_problems(outcome.row, first_seen, files)
+            if not problems:
+                first_seen[outcome.row.id] = outcome.position
+        settled.append((outcome, problems))
+    return settled
 
 
 def _id_problems(row: TaskRow, first_seen: dict[str, int], files: Sequence[str]) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 # Exit codes (contract): 0 done, 1 a CI gate failed, 2 bad input or usage.
@@ -10,6 +11,20 @@ EXIT_GATE = 1
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
 EXIT_TERMINATED = 143  # SIGTERM
+
+
+# Characters that would break a message's one line or drive a terminal: C0 and C1 controls, DEL, and
+# the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(path: str) -> str:
+    """A path as messages and summaries show it: control characters escaped (``\\n``, ``\\x1b``),
+    so that one path stays on one line and cannot move a terminal's cursor."""
+    if not _CONTROL.search(path):
+        return path
+    return _CONTROL.sub(lambda match: _ESCAPES.get(match[0]) or repr(match[0])[1:-1], path)
 
 
 class Terminated(KeyboardInterrupt):
@@ -31,8 +46,8 @@ class Problem(NamedTuple):
     def __str__(self) -> str:
         message = " ".join(self.message.splitlines())  # one problem, one line, whatever a key held
         if self.line:
-            return f"{self.path}:{self.line}:{self.column}: {message}"
-        return f"{self.path}: {message}"
+            return f"{shown(self.path)}:{self.line}:{self.column}: {message}"
+        return f"{shown(self.path)}: {message}"
 
 
 class DecideError(Exception):

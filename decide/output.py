@@ -6,12 +6,40 @@ target, so a reader (or an interrupted run) never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from pathlib import Path
 
-from decide.errors import DecideError
+from decide.errors import DecideError, Problem
 
 StrPath = str | Path
+
+
+class WriteFailed(DecideError):
+    """An output could not be written (a full disk, a read-only or vanished folder, no permission):
+    a problem of the run, never of the input it was writing about."""
+
+    def __reduce__(self) -> tuple[type[WriteFailed], tuple[list[Problem], int]]:
+        # Raised in a batch's worker process and re-raised in the main one: pickled with its problems.
+        return (WriteFailed, (self.problems, self.exit_code))
+
+    @classmethod
+    def of(cls, path: StrPath, error: OSError) -> WriteFailed:
+        return cls(Problem(str(path), message=f"cannot write: {error.strerror or error}"))
+
+
+def remove_quietly(path: StrPath) -> None:
+    """Remove a temporary file while a failure is being reported: on a read-only or vanished folder the
+    removal fails too, and that must not replace the message about the first failure."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def unique_temporary(path: Path) -> Path:
+    """A new hidden name beside ``path``: random, so that two runs never meet on one name, even runs
+    with the same process id (every run in a fresh container is process 1)."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
 
 
 def check_folder(path: Path) -> None:
@@ -19,9 +47,9 @@ def check_folder(path: Path) -> None:
     folder = path.parent
     if not folder.is_dir():
         reason = "is not a folder" if folder.exists() else "does not exist"
-        raise DecideError.at(str(path), f"cannot write: {str(folder)!r} {reason}")
+        raise WriteFailed.at(str(path), f"cannot write: {str(folder)!r} {reason}")
     if path.is_dir():
-        raise DecideError.at(str(path), "cannot write: it is a folder")
+        raise WriteFailed.at(str(path), "cannot write: it is a folder")
 
 
 def write_temporary(temporary: StrPath, text: str, *, durable: bool, shown_as: StrPath) -> None:
@@ -36,8 +64,8 @@ def write_temporary(temporary: StrPath, text: str, *, durable: bool, shown_as: S
         finally:
             os.close(descriptor)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise DecideError.at(str(shown_as), f"cannot write: {error.strerror or error}") from None
+        remove_quietly(temporary)
+        raise WriteFailed.of(shown_as, error) from None
 
 
 def _write_all(descriptor: int, text: str) -> None:
@@ -51,8 +79,8 @@ def publish(temporary: StrPath, path: StrPath) -> None:
     try:
         os.replace(temporary, path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise DecideError.at(str(path), f"cannot write: {error.strerror or error}") from None
+        remove_quietly(temporary)
+        raise WriteFailed.of(path, error) from None
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -68,9 +96,9 @@ def write_atomic(path: Path, text: str) -> None:
             finally:
                 os.close(descriptor)
         except OSError as error:
-            raise DecideError.at(str(path), f"cannot write: {error.strerror or error}") from None
+            raise WriteFailed.of(path, error) from None
         return
     check_folder(path)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = unique_temporary(path)
     write_temporary(temporary, text, durable=True, shown_as=path)
     publish(temporary, path)

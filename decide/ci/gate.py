@@ -104,8 +104,12 @@ def run_gate(
     rubrics: RubricSet,
     fail_on: FailOn = FailOn.NOT_READY,
     baseline_path: Path | None = None,
+    *,
+    unreadable: Sequence[Problem] = (),
 ) -> GateResult:
-    """Evaluate every file and judge it against the gate, and against the baseline when given."""
+    """Evaluate every file and judge it against the gate, and against the baseline when given.
+
+    ``unreadable``: what the search for task files found and could not read; each is an invalid file."""
     baseline = load_baseline(baseline_path) if baseline_path is not None else None
     loader = TaskLoader(rubrics)
     outcomes: list[TaskOutcome] = []
@@ -125,6 +129,8 @@ def run_gate(
         else:
             failed = fails_gate
         outcomes.append(TaskOutcome(source, report, (), failed, tuple(worse)))
+    for problem in unreadable:
+        outcomes.append(TaskOutcome(problem.path, None, (problem,), False, ()))
     return GateResult(fail_on, str(baseline_path) if baseline_path else None, tuple(outcomes))
 
 

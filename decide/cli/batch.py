@@ -92,17 +92,17 @@ def batch(
 ) -> None:
     """Evaluate every task file: a report each in DIR, plus summary.md, .json and .csv (and .html with -f html)."""
     from decide.batch import run_batch
-    from decide.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Problem, Terminated
+    from decide.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Problem, Terminated, shown
     from decide.loading.paths import collect_task_files
     from decide.loading.rubrics import load_rubrics
 
     with reported_errors():
         rubric_set = load_rubrics(rubrics)
-        files = collect_task_files(paths)
+        files, unreadable = collect_task_files(paths)  # unreadable: found, and listed as invalid files
         with ProgressDisplay(len(files)) as display:
             try:
                 totals = run_batch(
-                    files, rubric_set, out_dir, fmt=fmt, jobs=jobs or _usable_cpus(),
+                    files, rubric_set, out_dir, fmt=fmt, jobs=jobs or _usable_cpus(), unreadable=unreadable,
                     on_problem=display.problem, on_progress=display.advance,
                 )  # fmt: skip
             except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated)
@@ -117,7 +117,7 @@ def batch(
         emit(
             f"{counted(totals.evaluated, 'task')} evaluated ({counts['ready']} ready, "
             f"{counts['conditional']} conditional, {counts['not-ready']} not ready), {totals.invalid} invalid: "
-            f"{out_dir / 'summary.md'}\n",
+            f"{shown(str(out_dir / 'summary.md'))}\n",
             None,
         )
         if totals.invalid:

@@ -65,9 +65,9 @@ def ci(
                                  "or [tool.decide] in pyproject.toml")  # fmt: skip
         gate = FailOn(settings["fail-on"].value)  # the configuration's value is checked by its schema
         rubric_set = load_rubrics(settings["rubrics"].value)
-        files = collect_task_files([Path(p) for p in settings["paths"].value])
+        files, unreadable = collect_task_files([Path(p) for p in settings["paths"].value])
         baseline_path = Path(settings["baseline"].value) if settings["baseline"].value else None
-        result = run_gate(files, rubric_set, gate, baseline_path)
+        result = run_gate(files, rubric_set, gate, baseline_path, unreadable=unreadable)
 
         # The reports are rendered before any is written: a failure leaves none half-done.
         outputs: list[tuple[Path | None, Callable[[], str]]] = [

@@ -16,8 +16,8 @@ def validate(paths: PathsArgument, rubrics: RubricsOption = None) -> None:
 
     with reported_errors():
         loader = TaskLoader(load_rubrics(rubrics))
-        files = collect_task_files(paths)
-        problems: list[Problem] = []
+        files, unreadable = collect_task_files(paths)  # unreadable: what was found and cannot be read
+        problems = list(unreadable)
         for path in files:
             try:
                 loader.load(path)
@@ -25,5 +25,6 @@ def validate(paths: PathsArgument, rubrics: RubricsOption = None) -> None:
                 problems += error.problems
         if problems:
             invalid = len({p.path for p in problems})
-            raise DecideError([*problems, Problem("decide", message=f"{invalid} of {len(files)} task files invalid")])
+            found = len(files) + len(unreadable)
+            raise DecideError([*problems, Problem("decide", message=f"{invalid} of {found} task files invalid")])
         emit(f"{len(files)} task file{'s' if len(files) != 1 else ''} valid\n", None)

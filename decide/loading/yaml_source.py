@@ -286,7 +286,11 @@ def read_yaml_file(path: Path, shown_as: str | None = None) -> tuple[Any, bytes]
 def read_source(path: Path | str, name: str) -> bytes:
     """A task or rubric file's bytes; ``name`` stands for it in messages."""
     try:
-        with open(path, "rb") as file:
+        # Opened without waiting for a writer, so a named pipe nobody writes to cannot block; then
+        # read as usual: a pipe with a writer is read whole, one without ends at once.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(descriptor, True)
+        with open(descriptor, "rb") as file:
             return read_stream(file, name)
     except FileNotFoundError:
         raise DecideError.at(name, "no such file") from None

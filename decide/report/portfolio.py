@@ -14,10 +14,12 @@ import functools
 import os
 import shutil
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from decide import __version__
+from decide.errors import shown
 from decide.model import KINDS, READINESS, TIERS, Report
 from decide.output import publish, write_temporary
 from decide.report import counted
@@ -159,6 +161,7 @@ class PortfolioWriter:
         self._spools: dict[str, IO[str]] = {}
         self._items: Counter[str] = Counter()  # entries written to each spool
         self._run_id = run_id
+        self._removed: list[str] = []
 
     def __enter__(self) -> PortfolioWriter:
         for name, path in self._paths.items():
@@ -167,10 +170,16 @@ class PortfolioWriter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        failures: list[OSError] = []
         for spool in self._spools.values():
-            spool.close()
+            try:
+                spool.close()  # closed even when its last write fails (a full disk), which is then raised
+            except OSError as error:
+                failures.append(error)
         for path in self._paths.values():
             path.unlink(missing_ok=True)
+        if failures:
+            raise failures[0]
 
     def _write(self, name: str, text: str) -> None:
         self._spools[name].write(text)
@@ -202,7 +211,7 @@ class PortfolioWriter:
             self._write("md-not-ready", f"- {link} ({code(row.id)}, {row.tier} risk): blocking {blocking}\n")
             self._item("json-not-ready", row.id)
         self._csv_rows.writerow([
-            _cell(row.id), _cell(row.title), _cell(row.source), "evaluated", row.kind, row.readiness, row.tier,
+            _cell(row.id), _cell(row.title), _cell(shown(row.source)), "evaluated", row.kind, row.readiness, row.tier,
             row.risk_score, row.start_level, str(row.cleared).lower(), row.target_level, " ".join(row.blocking),
             " ".join(row.advisory),
             row.report, "",
@@ -216,17 +225,27 @@ class PortfolioWriter:
 
             self._write("html-invalid", "".join(f"<li><code>{html(problem)}</code></li>\n" for problem in problems))
         self._item("json-invalid", {"source": source, "problems": problems})
-        self._csv_rows.writerow(["", "", _cell(source), "invalid", *[""] * 9, _cell(" | ".join(problems))])
+        self._csv_rows.writerow(["", "", _cell(shown(source)), "invalid", *[""] * 9, _cell(" | ".join(problems))])
 
-    def finish(self) -> Totals:
-        """Write the three summaries, each whole or not at all."""
+    def finish(self, removed: Sequence[str] = ()) -> Totals:
+        """Write the three summaries, each whole or not at all. ``removed``: the files of an earlier run
+        that this one removes from the folder (their tasks are gone or now invalid), listed at the end."""
+        self._removed = list(removed)
+        for name in self._removed:
+            self._csv_rows.writerow(["", "", "", "removed", *[""] * 9, _cell(name), "written by an earlier run"])
         for spool in self._spools.values():
             spool.flush()
-        self._publish("summary.md", self._markdown_parts())
-        self._publish("summary.json", self._json_parts())
-        self._publish("summary.csv", [",".join(CSV_COLUMNS) + "\n", self._paths["csv"]])  # plain names: no quoting
+        written = [
+            self._write_whole("summary.md", self._markdown_parts()),
+            self._write_whole("summary.json", self._json_parts()),
+            self._write_whole("summary.csv", [",".join(CSV_COLUMNS) + "\n", self._paths["csv"]]),  # plain names
+        ]
         if self.html:
-            self._publish("summary.html", self._html_parts())
+            written.append(self._write_whole("summary.html", self._html_parts()))
+        # Renamed into place only once all are written: a run that fails leaves no summary of its own
+        # beside those of an earlier run.
+        for temporary, final in written:
+            publish(temporary, final)
         return self.totals
 
     def _html_parts(self) -> list[str | Path]:
@@ -258,8 +277,8 @@ class PortfolioWriter:
                       "</ul></section>"]  # fmt: skip
         return [*parts, tail]
 
-    def _publish(self, name: str, parts: list[str | Path]) -> None:
-        """Write text and spooled files, in order, to a temporary file, then rename it into place."""
+    def _write_whole(self, name: str, parts: list[str | Path]) -> tuple[Path, Path]:
+        """Write text and spooled files, in order, to a temporary file: it, and where it goes."""
         final = self.out_dir / name
         temporary = self.out_dir / f".decide-{self._run_id}-{name}.tmp"
         write_temporary(temporary, "", durable=False, shown_as=final)
@@ -272,7 +291,7 @@ class PortfolioWriter:
                     out.write(part)
             out.flush()
             os.fsync(out.fileno())
-        publish(temporary, final)
+        return temporary, final
 
     def _has(self, name: str) -> bool:
         return self._items[name] > 0
@@ -317,6 +336,10 @@ class PortfolioWriter:
         parts.append(self._paths["md-tasks"])
         if self._has("md-invalid"):
             parts += ["\n## Invalid files\n\n", self._paths["md-invalid"]]
+        if self._removed:
+            parts.append("\n## Removed\n\nWritten here by an earlier run and not by this one (its task is gone or "
+                         "now invalid, or the reports' format changed):\n\n"
+                         + "".join(f"- {code(name)}\n" for name in self._removed))  # fmt: skip
         parts.append(f"\n---\n\ndecide {__version__}, rubric set sha256 `{rubrics['sha256'][:12]}`.\n")
         return parts
 
@@ -341,7 +364,7 @@ class PortfolioWriter:
                 parts += [f',\n  "{key}": [\n', self._paths[spool], "\n  ]"]
             else:
                 parts.append(f',\n  "{key}": []')
-        parts.append("\n}\n")
+        parts.append(f',\n  "removed": {dump_json(self._removed, indent=False)}\n}}\n')
         return parts
 
 
