@@ -3,7 +3,10 @@ first question, drafts that never replace another or hold nothing, `--from` edit
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pytest
 
 from decide.loading.task import TaskLoader
 from decide.loading.yaml_source import read_yaml_file
@@ -35,9 +38,20 @@ def _save_in_place(person: Person, name: str) -> None:
     assert person.finish() == 0
 
 
-def test_an_unwritable_output_is_refused_before_the_first_question(tmp_path: Path) -> None:
-    person = Person("-o", "nodir/x.yaml", cwd=tmp_path)
-    person.child.expect("nodir/x.yaml: cannot write: 'nodir' does not exist")
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-o", "nodir/x.yaml"], "nodir/x.yaml: cannot write: 'nodir' does not exist"),
+        (["-o", "."], ".: cannot write: it is a folder"),
+        (["--from", "gone.yaml"], "gone.yaml: no such file"),
+        (["--from", "gone.yaml", "-o", "x.yaml"], "gone.yaml: no such file"),
+    ],
+)
+def test_a_path_that_cannot_be_used_is_refused_before_the_first_question(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    person = Person(*args, cwd=tmp_path)
+    person.child.expect(re.escape(said))
     assert person.finish() == 2
     assert QUESTIONS[0].text not in (person.child.before or "")
     assert list(tmp_path.iterdir()) == []

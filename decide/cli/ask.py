@@ -112,12 +112,15 @@ def _write_problem(path: Path) -> str:
         check_folder(path)
     except DecideError as error:
         return error.problems[0].message
-    folder = path.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot write: no permission to write in {str(folder)!r}"
+    if not _may_write_in(path.parent):
+        return f"cannot write: no permission to write in {str(path.parent)!r}"
     if path.exists() and not os.access(path, os.W_OK):
         return "cannot write: the file is read-only"
     return ""
+
+
+def _may_write_in(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _checked(path: Path) -> Path:
@@ -180,8 +183,8 @@ def _read_source(path: Path, asked: list[Question], rubric_set: RubricSet) -> _S
         for problem in problems:
             print(problem, file=sys.stderr)
         count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
-        if not questionary.confirm(f"{path} has {count} (above), which stay until you fix them in the file. "
-                                   "Answer the questions anyway?", default=False).unsafe_ask():  # fmt: skip
+        if not questionary.confirm(f"{path} has {count} (above). Answer the questions anyway?",
+                                   default=False).unsafe_ask():  # fmt: skip
             raise typer.Exit(EXIT_INPUT)
     return _Source(path, data.decode("utf-8-sig", errors="replace"), document, answers_from(document, asked))
 
@@ -214,7 +217,16 @@ def ask(
     ] = None,
     rubrics: RubricsOption = None,
 ) -> None:
-    """Answer questions about the work; writes a commented task file, then shows its report."""
+    """Answer questions about the work; writes a task file.
+
+    Then shows its report. Arrow keys choose, Enter confirms; "Not sure" takes the most cautious reading. Ctrl-C keeps
+    the answers so far in a draft, which --from picks up again.
+
+    \b
+    Examples:
+      decide ask -o invoice-triage.yaml
+      decide ask --from invoice-triage.yaml
+    """
     from decide.errors import DecideError
 
     with reported_errors():
@@ -255,6 +267,8 @@ class _Session:
         into the file started from (a draft's answers into the file it is a draft of), else to ``<title>.yaml``."""
         import questionary
 
+        from decide.errors import DecideError
+
         if start_from is not None:
             self.source = _read_source(start_from, self.asked, self.rubric_set)
             self.answers, self.given = dict(self.source.answers), dict(self.source.answers)
@@ -266,8 +280,8 @@ class _Session:
             name = self.source.path.name
             self.target = _checked(self.source.path.with_name(name.removesuffix(DRAFT_SUFFIX) + ".yaml")
                                    if self.source.is_draft else self.source.path)  # fmt: skip
-        else:
-            _checked(Path("task.yaml"))  # the folder the answers and any draft will go to
+        elif not _may_write_in(Path.cwd()):  # where the answers and any draft will go
+            raise DecideError.at(str(Path.cwd()), "cannot write here: no permission; name a file with -o FILE")
         while self.target is not None and self.target.exists() and not self.in_place(self.target):
             if questionary.confirm(f"{self.target} exists. Overwrite it when you save?", default=False).unsafe_ask():
                 self.agreed = self.target
