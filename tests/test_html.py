@@ -51,7 +51,9 @@ def _text(page: str) -> str:
 
 def _first_screen(page: str) -> str:
     """The text of the verdict: what the page leads with."""
-    return _text(page[page.index('<section class="verdict') : page.index('<section class="section" aria-labelledby="gaps"')])
+    return _text(
+        page[page.index('<section class="verdict') : page.index('<section class="section" aria-labelledby="gaps"')]
+    )
 
 
 def test_the_page_is_self_contained_and_the_same_every_time(runner: CliRunner, tmp_path: Path) -> None:

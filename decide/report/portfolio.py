@@ -47,7 +47,10 @@ CSV_COLUMNS = (
 )
 # The parts of the summaries that list every task or file, each spooled to its own file.
 _SPOOLS = ("md-not-ready", "md-tasks", "md-invalid", "json-not-ready", "json-tasks", "json-invalid", "csv")
-_HTML_SPOOLS = ("html-tasks", "html-invalid")
+# summary.html's rows, one spool per readiness and tier, worst first: the page lists the worst first
+# without holding or sorting its rows.
+_HTML_TASK_SPOOLS = tuple(f"html-tasks-{readiness}-{tier}" for readiness in READINESS for tier in reversed(TIERS))
+_HTML_SPOOLS = (*_HTML_TASK_SPOOLS, "html-invalid")
 
 
 class TaskRow(NamedTuple):
@@ -66,6 +69,7 @@ class TaskRow(NamedTuple):
     blocking: tuple[str, ...]  # controls with a blocking gap
     advisory: tuple[str, ...]  # controls with an advisory gap
     report: str  # the report's file name in the output folder
+    owner: str | None  # who proposed the work, when the task file says
 
     @property
     def levels(self) -> str:
@@ -89,6 +93,7 @@ class TaskRow(NamedTuple):
             blocking=tuple(g.control for g in a.gaps if g.severity == "blocking"),
             advisory=tuple(g.control for g in a.gaps if g.severity == "advisory"),
             report=file_name,
+            owner=report.task.owner,
         )
 
 
@@ -112,9 +117,11 @@ class Totals:
         }
         self.blocking: Counter[str] = Counter()
         self.advisory: Counter[str] = Counter()
+        self.grid: Counter[tuple[str, str]] = Counter()  # by (tier, readiness)
 
     def add(self, row: TaskRow) -> None:
         self.evaluated += 1
+        self.grid[row.tier, row.readiness] += 1
         self.counts["kind"][row.kind] += 1
         self.counts["readiness"][row.readiness] += 1
         self.counts["tier"][row.tier] += 1
@@ -197,15 +204,9 @@ class PortfolioWriter:
         )
         self._item("json-tasks", row._asdict())  # tuples are JSON arrays too
         if self.html:
-            from markupsafe import escape as html
+            from decide.report.html import portfolio_row
 
-            self._write("html-tasks", (
-                f'<tr><td><a href="{html(row.report)}">{html(row.title)}</a></td><td>{row.kind}</td>'
-                f'<td data-sort="{READINESS.index(row.readiness)}">{row.readiness}</td>'
-                f'<td data-sort="{TIERS.index(row.tier)}">{row.tier}</td>'
-                f'<td data-sort="{row.target_level}">{row.levels}</td>'
-                f"<td>{len(row.blocking)}</td></tr>\n"
-            ))  # fmt: skip
+            self._write(f"html-tasks-{row.readiness}-{row.tier}", portfolio_row(row))
         if row.readiness == "not-ready":
             blocking = ", ".join(map(_control_code, row.blocking))
             self._write("md-not-ready", f"- {link} ({code(row.id)}, {row.tier} risk): blocking {blocking}\n")
@@ -221,9 +222,9 @@ class PortfolioWriter:
         self.totals.invalid += 1
         self._write("md-invalid", "".join(f"- {code(problem)}\n" for problem in problems))
         if self.html:
-            from markupsafe import escape as html
+            from decide.report.html import invalid_items
 
-            self._write("html-invalid", "".join(f"<li><code>{html(problem)}</code></li>\n" for problem in problems))
+            self._write("html-invalid", invalid_items(problems))
         self._item("json-invalid", {"source": source, "problems": problems})
         self._csv_rows.writerow(["", "", _cell(shown(source)), "invalid", *[""] * 9, _cell(" | ".join(problems))])
 
@@ -249,32 +250,14 @@ class PortfolioWriter:
         return self.totals
 
     def _html_parts(self) -> list[str | Path]:
-        """The page from its template, with the spooled rows put where the markers stand."""
-        import base64
-        import hashlib
-        from importlib import resources
+        """The page from its template, with the spooled rows put where its markers stand."""
+        from decide.report.html import INVALID_MARK, ROWS_MARK, portfolio_page
 
-        from decide.report.html import environment
-
-        script = resources.files("decide").joinpath("templates/sort.js").read_text("utf-8")  # hashed for the CSP
-        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-        counts = self.totals.counts
-        charts = [
-            {"title": title, "rows": list(counts[key].items()), "most": max(1, *counts[key].values())}
-            for key, title in (("kind", "Kind"), ("readiness", "Readiness"), ("tier", "Risk tier"))
-        ]
-        rows, invalid = "<!--decide:rows-->", "<!--decide:invalid-->"  # where the template leaves them
-        page = environment().get_template("summary.html.j2").render(
-            evaluated=self.totals.evaluated, invalid=self.totals.invalid, rubrics=self.rubrics, charts=charts,
-            missing=self.totals.missing,
-            script_hash=f"sha256-{digest}", version=__version__,
-        )  # fmt: skip
-        head, rest = page.split(rows, 1)
-        middle, tail = rest.split(invalid, 1)
-        parts: list[str | Path] = [head, self._paths["html-tasks"], middle]
+        head, rest = portfolio_page(self.totals, self.rubrics).split(ROWS_MARK, 1)
+        middle, tail = rest.split(INVALID_MARK, 1) if self._has("html-invalid") else (rest, "")
+        parts: list[str | Path] = [head, *(self._paths[name] for name in _HTML_TASK_SPOOLS if self._has(name)), middle]
         if self._has("html-invalid"):
-            parts += ['<section class="section"><h2>Invalid files</h2><ul>\n', self._paths["html-invalid"],
-                      "</ul></section>"]  # fmt: skip
+            parts.append(self._paths["html-invalid"])
         return [*parts, tail]
 
     def _write_whole(self, name: str, parts: list[str | Path]) -> tuple[Path, Path]:
