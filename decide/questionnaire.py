@@ -218,11 +218,18 @@ def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: Rubric
 def _changes(
     asked: list[Question], answers: Mapping[str, Any], document: Mapping[str, Any], *, draft: bool
 ) -> dict[tuple[str, ...], Change]:
-    """What the answers change in a task file: the fields whose answer differs from what the file says."""
+    """What the answers change in a task file: the fields whose answer differs from what the file says. A
+    section the file leaves out is added (empty: every field in it takes its cautious reading), as the
+    format requires every section."""
     changes: dict[tuple[str, ...], Change] = {}
     if document.get("version") != 1:
         changes[("version",)] = Change(1)
-    earlier: list[tuple[str, ...]] = [("version",), ("id",)]
+    earlier: list[tuple[str, ...]] = [("version",), ("id",), ("title",), ("objective",), ("owner",), ("description",)]
+    for name in RUBRICS:
+        if name not in document:
+            changes[(name,)] = Change(None, after=tuple(earlier))
+        earlier.append((name,))
+    earlier = [("version",), ("id",)]
     placeholders = (NOT_ANSWERED, "not sure")
     for question in asked:
         path = tuple(question.key.split("."))

@@ -126,3 +126,14 @@ def test_a_file_that_cannot_be_edited_in_place_keeps_its_id_description_and_own_
     task = LOADER.load_bytes(saved.encode(), "t.yaml")
     assert (task.id, task.description, task.answers["scope.systems"]) == ("mine", "Kept.", 2)
     assert parse_yaml(saved.encode(), "t")["x-defaults"] == {"systems": 1}
+
+
+def test_a_section_the_file_leaves_out_is_added_so_that_the_file_is_valid() -> None:
+    text = "version: 1\ntitle: T\nobjective: O.\nowner: X\nscope:\n  systems: 2\n# the end\n"
+    document = parse_yaml(text.encode(), "t")
+    answers = answers_from(document, QUESTIONS) | {"data_access.write": "own"}
+    saved = _save(text, answers)
+    task = LOADER.load_bytes(saved.encode(), "t.yaml")
+    assert task.answers == {"scope.systems": 2, "data_access.write": "own"}
+    assert saved.startswith("version: 1\ntitle: T\nobjective: O.\nowner: X\nautonomy: null\nscope:\n  systems: 2\n")
+    assert saved.endswith("data_access:\n  write: \"own\"\ngovernance: null\n# the end\n")
