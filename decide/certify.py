@@ -41,7 +41,31 @@ def certificate(report: Report, issued: datetime.date) -> dict[str, Any]:
         "conditions": conditions,
         "issued": issued.isoformat(),
         "review_by": (issued + datetime.timedelta(days=rubrics.review_days[a.tier])).isoformat(),
+        "evidence": _evidence(report),
     }
+
+
+def _evidence(report: Report) -> list[dict[str, Any]]:
+    """The evidence behind each claimed control: until when it is recent enough, and each local
+    file's sha256, so that a check sees a file changed or gone."""
+    max_age = datetime.timedelta(days=report.rubrics.evidence_max_age[report.assessment.tier])
+    recorded = []
+    for evidence in report.assessment.evidence:
+        dates = [item.date for item in evidence.items if item.date and not item.problem]
+        if evidence.status != "evidenced" or not dates:
+            continue
+        recorded.append({
+            "control": evidence.control,
+            "valid_until": (max(dates) + max_age).isoformat(),
+            "files": [{"ref": item.ref, "sha256": item.sha256} for item in evidence.items if item.sha256],
+        })  # fmt: skip
+    return recorded
+
+
+def holds_until(document: dict[str, Any]) -> str:
+    """The day a certificate stops holding unless renewed: its review, or its evidence growing old."""
+    dates: list[str] = [document["review_by"], *(e["valid_until"] for e in document.get("evidence", ()))]
+    return min(dates)
 
 
 def _weakest(report: Report, control: str) -> Any:
@@ -60,6 +84,25 @@ def _what_changed(document: dict[str, Any], report: Report) -> str:
     return f"level {now['level']} now rests on other controls"
 
 
+def _evidence_reasons(recorded: list[dict[str, Any]], report: Report, today: datetime.date) -> list[str]:
+    """Why the evidence a certificate rests on no longer backs it: a file changed or gone, or too old."""
+    reasons = []
+    for entry in recorded:
+        control = entry["control"]
+        now = {item.ref: item for item in report.task.evidence.get(control, ())}
+        for file in entry["files"]:
+            item = now.get(file["ref"])
+            if item is None:
+                reasons.append(f"evidence {file['ref']} for {control} is no longer listed in the task file")
+            elif item.problem:
+                reasons.append(f"evidence {file['ref']} for {control}: {item.problem}")
+            elif item.sha256 != file["sha256"]:
+                reasons.append(f"evidence {file['ref']} for {control} changed since the certificate was issued")
+        if today > datetime.date.fromisoformat(entry["valid_until"]):
+            reasons.append(f"the evidence for {control} was due to be verified again by {entry['valid_until']}")
+    return reasons
+
+
 def certificate_json(report: Report, issued: datetime.date) -> str:
     return dump_json(certificate(report, issued))
 
@@ -75,6 +118,7 @@ def stale_reasons(document: dict[str, Any], report: Report, today: datetime.date
                        f"{document['rubrics']['version']})")  # fmt: skip
     if today > datetime.date.fromisoformat(document["review_by"]):
         reasons.append(f"the review was due by {document['review_by']}")
+    reasons += _evidence_reasons(document.get("evidence", ()), report, today)
     if document["task"]["id"] != report.task.id:
         reasons.append(f"the certificate is for task {document['task']['id']!r}, not {report.task.id!r}")
     return reasons

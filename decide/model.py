@@ -8,7 +8,8 @@ by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -185,6 +186,16 @@ class Requirement(NamedTuple):
     absent_blocks: bool = True  # a control it requires that is absent is a blocking gap
 
 
+class EvidenceRule(NamedTuple):
+    """Which claimed controls must be backed by evidence, when, and what its lack counts as."""
+
+    id: str
+    why: str
+    when: Condition
+    controls: tuple[str, ...]
+    blocking: bool  # missing, unusable or stale evidence is a blocking finding (else advisory)
+
+
 class MilestoneTemplate(NamedTuple):
     id: str
     name: str
@@ -196,13 +207,22 @@ class MilestoneTemplate(NamedTuple):
 
 
 class Reference(NamedTuple):
-    """A clause of a public framework that a governance control answers to."""
+    """A clause of a public framework that a governance control answers to, or that names a risk."""
 
     framework: str  # the catalogue's key, e.g. eu-ai-act
     title_of_framework: str
-    version: str
+    version: str  # the edition: ids are renumbered between editions, so an id means nothing without it
     id: str
     title: str
+
+    @property
+    def cited(self) -> str:
+        """The framework, its edition and the id, as reports cite them."""
+        return f"{self.title_of_framework} ({self.version}) {self.id}"
+
+
+def _of_framework(references: Iterable[Reference], framework: str | None) -> list[Reference]:
+    return [r for r in references if framework is None or r.framework == framework]
 
 
 class RubricSet(NamedTuple):
@@ -232,7 +252,10 @@ class RubricSet(NamedTuple):
     security_severity: Mapping[str, float]  # by control, for code scanning
     effort: Mapping[str, float]  # by control: the cost of strengthening it by one option
     review_days: Mapping[str, int]  # by tier: how long an autonomy certificate holds
+    evidence_rules: tuple[EvidenceRule, ...]
+    evidence_max_age: Mapping[str, int]  # by tier: how many days old evidence may be
     references: Mapping[str, tuple[Reference, ...]]  # by control: the framework clauses it answers to
+    risk_references: Mapping[str, tuple[Reference, ...]]  # by named risk: the framework clauses that name it
     pilot_tiers: Mapping[str, tuple[float, int]]  # tier: (duration factor, sample size)
     working_days_per_week: int
     max_weeks: int
@@ -260,7 +283,16 @@ class RubricSet(NamedTuple):
 
     def references_of(self, control: str, framework: str | None = None) -> list[Reference]:
         """The framework clauses a control answers to, or only one framework's."""
-        return [r for r in self.references.get(control, ()) if framework is None or r.framework == framework]
+        return _of_framework(self.references.get(control, ()), framework)
+
+    def risk_references_of(self, risk: str, framework: str | None = None) -> list[Reference]:
+        """The framework clauses that name a risk, or only one framework's."""
+        return _of_framework(self.risk_references.get(risk, ()), framework)
+
+    def cited_frameworks(self) -> list[str]:
+        """The catalogue keys of the frameworks some control or named risk cites."""
+        cited = [*self.references.values(), *self.risk_references.values()]
+        return sorted({r.framework for references in cited for r in references})
 
 
 # --- the task -----------------------------------------------------------------------------------
@@ -277,6 +309,18 @@ class Metrics(NamedTuple):
     escalation_rate: Rate | None = None
 
 
+class EvidenceItem(NamedTuple):
+    """One item of a task file's evidence, as loading found it."""
+
+    ref: str  # a path from the task file's folder, or a URL (never fetched)
+    date: datetime.date | None  # when it was last verified
+    note: str | None
+    mark: tuple[int, int]  # where the item stands in the task file
+    url: bool
+    problem: str  # why a local ref cannot back a claim ("" when it can)
+    sha256: str | None  # a readable local file's digest
+
+
 class Task(NamedTuple):
     """A validated task file. ``answers`` maps ``section.field`` to what the file says."""
 
@@ -290,6 +334,8 @@ class Task(NamedTuple):
     source: str
     sha256: str
     marks: Mapping[str, tuple[int, int]]  # where each section and field stands in the file
+    evidence: Mapping[str, tuple[EvidenceItem, ...]] = {}  # by governance control
+    as_of: datetime.date | None = None  # the day evidence is judged on; None when the task has none dated
 
 
 # --- the result -------------------------------------------------------------------------------
@@ -327,6 +373,7 @@ class Step(NamedTuple):
     after: Any
     cost: float
     readiness_after: str
+    with_evidence: bool = False  # a rubric rule asks for evidence of the strengthened control
 
 
 class Closing(NamedTuple):
@@ -349,6 +396,24 @@ class Milestone(NamedTuple):
     exit_criteria: tuple[str, ...]  # its own, besides the plan's ``throughout``
     closes: tuple[Closing, ...]  # each control in at most one milestone of a plan
     cleared: bool  # its level is cleared today: it confirms on real work what is already allowed
+
+
+class ControlEvidence(NamedTuple):
+    """A claimed control and what backs it: ``evidenced``, or ``missing``, ``unusable`` or ``stale``."""
+
+    control: str
+    claimed: Any  # the option the task file claims
+    status: str
+    severity: str  # "blocking" or "advisory" when a rule asks for evidence and it falls short; else ""
+    detail: str  # the status in words: the newest item and its age, or what is wrong
+    items: tuple[EvidenceItem, ...]
+    requirement: str  # the evidence rule that asks for it ("" when none does)
+    why: str  # that rule's reason
+
+    @property
+    def finding(self) -> bool:
+        """Whether it counts against readiness: a rule asks for evidence and it falls short."""
+        return bool(self.severity)
 
 
 class TierRange(NamedTuple):
@@ -385,6 +450,7 @@ class Assessment(NamedTuple):
     to_ready: tuple[Step, ...]  # the fewest control changes that make it ready at its target
     lower_level: int | None  # the cleared level, when it is below the target (None otherwise)
     tier_range: TierRange
+    evidence: tuple[ControlEvidence, ...]  # every claimed control with evidence or a rule asking for it
     facts: Facts  # the ranks every later condition is evaluated on
 
 

@@ -9,7 +9,19 @@ import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
+# The day the examples' evidence is judged on (2026-12-01): reports that date evidence stay the same
+# whatever day the suite runs.
+AS_OF_EPOCH = "1796083200"
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def copy_example(name: str, folder: Path) -> Path:
+    """An example task file copied into ``folder`` with the evidence files it refers to."""
+    folder.mkdir(parents=True, exist_ok=True)
+    evidence = ROOT / "examples" / "evidence" / name
+    if evidence.is_dir():
+        shutil.copytree(evidence, folder / "evidence" / name, dirs_exist_ok=True)
+    return Path(shutil.copy(ROOT / "examples" / f"{name}.yaml", folder / f"{name}.yaml"))
 
 
 def rubrics_with_red_team(folder: Path, question: str) -> Path:
@@ -49,3 +61,4 @@ def _run_from_repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
     # Reports name the task file as given; tests give paths relative to the repository root.
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", AS_OF_EPOCH)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from decide.cli import app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_example
 
 
 def _issue(runner: CliRunner, task: Path, cert: Path, today: str = "2026-11-24", *extra: str) -> None:
@@ -22,8 +24,7 @@ def _check(runner: CliRunner, cert: Path, task: Path, today: str, *extra: str): 
 
 
 def test_a_certificate_round_trips_and_is_deterministic(runner: CliRunner, tmp_path: Path) -> None:
-    task = tmp_path / "t.yaml"
-    shutil.copy(ROOT / "examples" / "inventory-replenishment.yaml", task)
+    task = copy_example("inventory-replenishment", tmp_path)
     _issue(runner, task, tmp_path / "a.json")
     _issue(runner, task, tmp_path / "b.json")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
@@ -32,14 +33,18 @@ def test_a_certificate_round_trips_and_is_deterministic(runner: CliRunner, tmp_p
     assert cert["level"] == 3 and cert["target_level"] == 4 and cert["tier"] == "high"
     assert cert["issued"] == "2026-11-24" and cert["review_by"] == "2027-02-22"  # high tier: 90 days
     assert {"control": "owner", "in_force": "Head of supply chain planning", "required": "present"} in cert["conditions"]
-    result = _check(runner, tmp_path / "a.json", task, "2027-02-22")
-    assert result.exit_code == 0 and "holds: level 3 until 2027-02-22" in result.stdout
+    # The access review (2026-09-30) is the oldest evidence: at high risk it may be 90 days old.
+    assert {"control": "access", "valid_until": "2026-12-29",
+            "files": [{"ref": "evidence/inventory-replenishment/access-review.md",
+                       "sha256": sha256_of(tmp_path / "evidence/inventory-replenishment/access-review.md")}]
+            } in cert["evidence"]  # fmt: skip
+    result = _check(runner, tmp_path / "a.json", task, "2026-12-29")
+    assert result.exit_code == 0 and "holds: level 3 until 2026-12-29" in result.stdout
 
 
 def _check_after_editing(runner: CliRunner, tmp_path: Path, old: str, new: str):  # type: ignore[no-untyped-def]
     """Certify a copy of the inventory example, replace ``old`` by ``new`` in it, and check the certificate."""
-    task = tmp_path / "t.yaml"
-    shutil.copy(ROOT / "examples" / "inventory-replenishment.yaml", task)
+    task = copy_example("inventory-replenishment", tmp_path)
     _issue(runner, task, tmp_path / "c.json")
     task.write_text(task.read_text(encoding="utf-8").replace(old, new), "utf-8")
     return _check(runner, tmp_path / "c.json", task, "2026-11-25")
@@ -52,8 +57,30 @@ def test_check_fails_after_a_one_character_change(runner: CliRunner, tmp_path: P
             "controls it rests on are unchanged: reissue it)") in result.stdout  # fmt: skip
 
 
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_check_fails_when_evidence_grows_old_changes_or_goes(runner: CliRunner, tmp_path: Path) -> None:
+    task = copy_example("inventory-replenishment", tmp_path)
+    _issue(runner, task, tmp_path / "c.json")
+    late = _check(runner, tmp_path / "c.json", task, "2026-12-30")
+    assert late.exit_code == 1
+    assert "the evidence for access was due to be verified again by 2026-12-29" in late.stdout
+    runbook = tmp_path / "evidence/inventory-replenishment/rollback-runbook.md"
+    runbook.write_text(runbook.read_text(encoding="utf-8") + "Rehearsal skipped.\n", encoding="utf-8")
+    (tmp_path / "evidence/inventory-replenishment/kill-switch-test.md").unlink()
+    result = _check(runner, tmp_path / "c.json", task, "2026-11-25")
+    assert result.exit_code == 1
+    assert ("evidence evidence/inventory-replenishment/rollback-runbook.md for rollback changed since the "
+            "certificate was issued") in result.stdout  # fmt: skip
+    assert "evidence evidence/inventory-replenishment/kill-switch-test.md for kill_switch: no such file" in result.stdout
+
+
 def test_check_fails_after_the_review_date(runner: CliRunner, tmp_path: Path) -> None:
-    task = ROOT / "examples" / "status-lookup-assistant.yaml"  # medium tier: 180 days
+    task = copy_example("status-lookup-assistant", tmp_path)  # medium tier: 180 days
+    # Evidence verified on the day of issue is as recent as it can be: the review date comes first.
+    task.write_text(re.sub(r'date: "[-0-9]+"', 'date: "2026-11-24"', task.read_text("utf-8")), "utf-8")
     _issue(runner, task, tmp_path / "c.json")
     assert _check(runner, tmp_path / "c.json", task, "2027-05-23").exit_code == 0
     late = _check(runner, tmp_path / "c.json", task, "2027-05-24")

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from decide.ci.github import escape_data, escape_property
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, copy_example
 
 
 def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -85,7 +85,7 @@ def test_baseline_ratchet_catches_autonomy_creep_in_a_real_repository(tmp_path: 
     repo = tmp_path / "repo"
     (repo / "tasks").mkdir(parents=True)
     for name in ("status-lookup-assistant", "ticket-triage-agent"):  # ready, and known not-ready
-        (repo / "tasks" / f"{name}.yaml").write_text((ROOT / "examples" / f"{name}.yaml").read_text("utf-8"), "utf-8")
+        copy_example(name, repo / "tasks")
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "tasks")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from decide.cli.errors import reported_errors
 from decide.cli.io import emit
-from decide.cli.options import RubricsOption, TaskArgument
+from decide.cli.options import RubricsOption, TaskFileArgument
+
+if TYPE_CHECKING:
+    from decide.model import Report
 
 CERTIFICATE_SCHEMA = {
     "type": "object",
@@ -22,8 +25,33 @@ CERTIFICATE_SCHEMA = {
         "level": {"type": "integer", "minimum": 1, "maximum": 4},
         "issued": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
         "review_by": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "evidence": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["control", "valid_until", "files"],
+                "properties": {
+                    "control": {"type": "string"},
+                    "valid_until": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                    "files": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["ref", "sha256"],
+                                  "properties": {"ref": {"type": "string"}, "sha256": {"type": "string"}}},
+                    },
+                },
+            },
+        },
     },
 }
+
+
+def _not_cleared(report: Report) -> str:
+    """Why no level is cleared: what is missing at level 1, and the claims it rests on that lack evidence."""
+    missing = ", ".join(gap.control for gap in report.assessment.gaps_by_level[1])
+    unevidenced = ", ".join(e.control for e in report.assessment.evidence if e.finding)
+    why = "; ".join(filter(None, [missing and f"{missing} missing at level 1",
+                                  unevidenced and f"no current evidence for {unevidenced}"]))  # fmt: skip
+    return f"cleared for no level yet ({why}): no certificate"
 
 
 def _date(text: str | None) -> datetime.date:
@@ -50,8 +78,17 @@ def certify(
     ] = None,
     rubrics: RubricsOption = None,
 ) -> None:
-    """An autonomy certificate: the level TASK may operate at today and the controls it rests on."""
-    from decide.certify import certificate_json, stale_reasons
+    """Certify the autonomy level a task may use, or check one.
+
+    The certificate names the level TASK is cleared for, the controls that level rests on and a
+    review date; --check exits 1, saying why, once the task no longer supports it.
+
+    \b
+    Examples:
+      decide certify task.yaml -o task.cert.json
+      decide certify task.yaml --check task.cert.json
+    """
+    from decide.certify import certificate_json, holds_until, stale_reasons
     from decide.engine import evaluate
     from decide.errors import EXIT_GATE, DecideError, Problem
     from decide.loading.rubrics import load_rubrics
@@ -64,12 +101,10 @@ def certify(
             raise DecideError.at("--output", "--check writes nothing: check a certificate, or write one, not both")
         date = _date(today)
         rubric_set = load_rubrics(rubrics)
-        report = evaluate(TaskLoader(rubric_set).load(task), rubric_set)
+        report = evaluate(TaskLoader(rubric_set, as_of=date).load(task), rubric_set)
         if check is None:
             if not report.assessment.cleared:  # a certificate never grants more than the cleared level
-                missing = ", ".join(gap.control for gap in report.assessment.gaps_by_level[1])
-                message = f"cleared for no level yet ({missing} missing at level 1): no certificate"
-                raise DecideError(Problem(str(task), message=message), exit_code=EXIT_GATE)
+                raise DecideError(Problem(str(task), message=_not_cleared(report)), exit_code=EXIT_GATE)
             text = certificate_json(report, date)
             if output is None:
                 emit(text, None)
@@ -86,4 +121,4 @@ def certify(
         if reasons:
             emit("".join(f"{check}: no longer holds: {reason}\n" for reason in reasons), None)
             raise typer.Exit(EXIT_GATE)
-        emit(f"{check}: holds: level {document['level']} until {document['review_by']}\n", None)
+        emit(f"{check}: holds: level {document['level']} until {holds_until(document)}\n", None)

@@ -6,6 +6,7 @@ comes from the rubric set; this module only holds the mechanism.
 
 from __future__ import annotations
 
+import datetime
 from bisect import bisect_right
 from collections.abc import Iterable
 from typing import Any
@@ -15,7 +16,9 @@ from decide.model import (
     KINDS,
     TIERS,
     Assessment,
+    ControlEvidence,
     CriterionResult,
+    EvidenceItem,
     Facts,
     Gap,
     RubricSet,
@@ -245,10 +248,60 @@ def required_at(rubrics: RubricSet, assessment: Assessment, level: int) -> dict[
     return {control: rank for control, asks in demands.items() if (rank := max(s.rank for s in asks)) > 0}
 
 
-def readiness_of(gaps: Iterable[Gap]) -> str:
-    """Any blocking gap: not ready; only advisory ones: conditional; none: ready."""
+def readiness_of(gaps: Iterable[Gap | ControlEvidence]) -> str:
+    """Any blocking gap or evidence finding: not ready; only advisory ones: conditional; none: ready."""
     severities = {gap.severity for gap in gaps}
     return "not-ready" if "blocking" in severities else "conditional" if severities else "ready"
+
+
+def _evidence(
+    task: Task, rubrics: RubricSet, facts: Facts, required: set[str], present: list[int]
+) -> tuple[ControlEvidence, ...]:
+    """Each claimed control that has evidence or must: what backs it, and whether that falls short.
+
+    A rule asks for evidence of a control only where the work requires the control (at the target
+    level) and the task claims it; a blocking rule that holds wins over an advisory one."""
+    tier = TIERS[int(facts["tier"])]
+    found: list[ControlEvidence] = []
+    for control, rank in zip(rubrics.tables.controls, present, strict=True):
+        items = task.evidence.get(control.id, ())
+        if rank == 0 or not (items or control.id in required):
+            continue
+        rules = [r for r in rubrics.evidence_rules if control.id in r.controls and r.when.holds(facts)]
+        rule = max(rules, key=lambda r: r.blocking, default=None) if control.id in required else None
+        if rule is None and not items:
+            continue
+        status, detail = _judged(items, task.as_of, rubrics.evidence_max_age[tier], tier)
+        severity = "" if rule is None or status == "evidenced" else "blocking" if rule.blocking else "advisory"
+        claimed = task.answers.get(control.field, control.values[rank])
+        found.append(ControlEvidence(control.id, claimed, status, severity, detail, items,
+                                     rule.id if rule else "", rule.why if rule else ""))  # fmt: skip
+    return tuple(found)
+
+
+def _evidence_asked(rubrics: RubricSet, facts: Facts, required: set[str]) -> frozenset[str]:
+    """The required controls a rubric rule asks evidence of, once claimed."""
+    return frozenset(c for r in rubrics.evidence_rules if r.when.holds(facts) for c in r.controls if c in required)
+
+
+def _judged(items: tuple[EvidenceItem, ...], as_of: datetime.date | None, max_age: int, tier: str) -> tuple[str, str]:
+    """A control's evidence status and the words that say it."""
+    if not items:
+        return "missing", "claimed, with no evidence"
+    usable = [item for item in items if not item.problem]
+    if not usable:
+        return "unusable", "; ".join(f"{item.ref}: {item.problem}" for item in items)
+    dated = [(item.date, item.ref) for item in usable if item.date is not None]
+    if not dated or as_of is None:
+        return "stale", "undated: say when it was last verified (date: YYYY-MM-DD)"
+    newest, ref = max(dated)
+    age = (as_of - newest).days
+    if age < 0:
+        return "unusable", f"{ref}: dated {newest}, after {as_of}, the day it is judged on"
+    shown = f"{ref}, verified {newest} ({age} days before {as_of})"
+    if age > max_age:
+        return "stale", f"{shown}; at {tier} risk, evidence may be {max_age} days old"
+    return "evidenced", shown
 
 
 def _in_order(rubrics: RubricSet, gaps: Iterable[Gap]) -> tuple[Gap, ...]:
@@ -262,21 +315,24 @@ def _in_order(rubrics: RubricSet, gaps: Iterable[Gap]) -> tuple[Gap, ...]:
     )
 
 
-def path_to_ready(rubrics: RubricSet, gaps: tuple[Gap, ...]) -> tuple[Step, ...]:
+def path_to_ready(
+    rubrics: RubricSet, gaps: tuple[Gap, ...], evidenced: frozenset[str] = frozenset()
+) -> tuple[Step, ...]:
     """The fewest control changes that make the task ready at its target level, in the gaps' order.
 
     Requirements never depend on the controls, so every gap must close and closing it at exactly
     the required option is the least change: the set is the gaps themselves, found exactly, and
-    ``gaps`` come in :func:`_in_order` (blocking first, then the least effort)."""
+    ``gaps`` come in :func:`_in_order` (blocking first, then the least effort). The path starts once
+    the evidence the task's claims lack is shown (reports put that first); a control in ``evidenced``
+    must be shown with evidence once strengthened, and each step assumes it is."""
     controls = rubrics.tables.controls_by_id
     # Readiness after each step is that of the gaps still open after it: walk back from the last.
     steps: list[Step] = []
     readiness = "ready"
     for gap in reversed(gaps):
         steps.append(Step(f"governance.{gap.control}", gap.present, gap.required, _cost(controls[gap.control], gap),
-                          readiness))  # fmt: skip
-        if readiness != "not-ready":
-            readiness = "not-ready" if gap.severity == "blocking" else "conditional"
+                          readiness, gap.control in evidenced))  # fmt: skip
+        readiness = readiness_of([gap]) if readiness != "not-ready" else readiness
     return tuple(reversed(steps))
 
 
@@ -313,21 +369,29 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     candidates = _level_requirements(rubrics, facts)
     present = [int(facts[control.field]) for control in rubrics.tables.controls]
     by_level: dict[int, tuple[Gap, ...]] = {}
+    required: dict[int, set[str]] = {}  # by level: the controls it requires
     first: dict[tuple[str, object], Gap] = {}
     for level in range(1, target + 1):
         facts["level"] = float(level)
         applying = _applying_at(candidates, level, facts)
-        by_level[level] = _gaps(rubrics, _demands(applying, common) if applying else common, present, tier, level)
+        demands = _demands(applying, common) if applying else common
+        by_level[level] = _gaps(rubrics, demands, present, tier, level)
+        required[level] = {control for control, asks in demands.items() if any(s.rank > 0 for s in asks)}
         for gap in by_level[level]:
             first.setdefault((gap.control, gap.required), gap)
     # Each gap as it first appears on the way up, so that its level and reason say where it starts; its
     # severity is the target's, where every requirement that can make it blocking applies.
     gaps = _in_order(rubrics, (_first_needed(gap, first[gap.control, gap.required]) for gap in by_level[target]))
     # Cleared: every requirement that applies is met, advisory ones included, at this level and below.
+    evidence = _evidence(task, rubrics, facts, required[target], present)
+    short = {e.control for e in evidence if e.finding}
+    # Cleared: every requirement that applies is met, advisory ones included, and every control that
+    # must be evidenced is, at this level and below.
     cleared = 0
-    while cleared < target and not by_level[cleared + 1]:
+    while cleared < target and not by_level[cleared + 1] and not short & required[cleared + 1]:
         cleared += 1
-    readiness = readiness_of(gaps)
+    findings = [e for e in evidence if e.finding]
+    readiness = readiness_of([*gaps, *findings])
     return Assessment(
         criteria=criteria,
         scores=scores,
@@ -345,8 +409,9 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         readiness=readiness,
         gaps=gaps,
         gaps_by_level=by_level,
-        to_ready=path_to_ready(rubrics, gaps),
+        to_ready=path_to_ready(rubrics, gaps, _evidence_asked(rubrics, facts, required[target])),
         lower_level=cleared if 0 < cleared < target else None,
         tier_range=tier_range(task, rubrics, tier, risk_score),
+        evidence=evidence,
         facts=facts,
     )

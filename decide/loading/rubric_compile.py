@@ -28,6 +28,7 @@ from decide.model import (
     Clause,
     Condition,
     Criterion,
+    EvidenceRule,
     Level,
     MilestoneTemplate,
     Option,
@@ -363,7 +364,7 @@ class _Compiler:
             **self.controls(vocab.assessed, governance),
             **self.pilot(vocab.plan, vocab.pilot),
             **self.rollback(vocab.rollback),
-            references=self.catalogue(governance),
+            **self.catalogue(governance, [item["id"] for item in risk["named"]]),
         )
 
     def controls(self, vocab: Mapping[str, _Field], governance: Mapping[str, Criterion]) -> dict[str, Any]:
@@ -406,7 +407,10 @@ class _Compiler:
                 if control not in governance:
                     self.problem("controls", document[table].key_marks[control],
                                  f"{table}: {control!r} is not a governance control")  # fmt: skip
+        evidence = document.get("evidence", MarkedDict())
         return {
+            "evidence_rules": tuple(self.evidence_rule(item, vocab, governance) for item in evidence.get("rules", ())),
+            "evidence_max_age": dict(evidence.get("max_age_days", document["review_days"])),
             "security_severity": {control: float(score) for control, score in document["security_severity"].items()},
             "effort": {control: float(cost) for control, cost in document["effort"].items()},
             "review_days": dict(document["review_days"]),
@@ -414,6 +418,22 @@ class _Compiler:
             "requirements": tuple(requirements),
             "remedies": remedies,
         }
+
+    def evidence_rule(
+        self, item: MarkedDict, vocab: Mapping[str, _Field], governance: Mapping[str, Criterion]
+    ) -> EvidenceRule:
+        for index, control in enumerate(item["controls"]):
+            if control not in governance:
+                self.problem("controls", item["controls"].item_marks[index],
+                             f"evidence: {control!r} is not a governance control"
+                             + suggest(control, sorted(governance)))  # fmt: skip
+        return EvidenceRule(
+            item["id"],
+            " ".join(item["why"].split()),
+            self.condition("controls", item["when"], vocab),
+            tuple(item["controls"]),
+            item["missing"] == "blocking",
+        )
 
     def remedies(
         self, control: str, by_option: MarkedDict, mark: Mark, governance: Mapping[str, Criterion]
@@ -479,7 +499,7 @@ class _Compiler:
             "exit_criteria": self.text_rules("pilot", document["exit_criteria"], vocab, PILOT_VARIABLES),
         }
 
-    def catalogue(self, governance: Mapping[str, Criterion]) -> dict[str, tuple[Reference, ...]]:
+    def catalogue(self, governance: Mapping[str, Criterion], named_risks: list[str]) -> dict[str, Any]:
         document = self.documents["catalogue"]
         frameworks = document["frameworks"]
         for name, framework in frameworks.items():
@@ -487,14 +507,23 @@ class _Compiler:
                 re.compile(framework["id_pattern"])
             except re.error as error:
                 self.problem("catalogue", framework.value_marks["id_pattern"], f"{name}: id_pattern: {error}")
-                return {}
+                return {"references": {}, "risk_references": {}}
+        return {
+            "references": self.cited(document["controls"], "controls", "a governance control", sorted(governance)),
+            "risk_references": self.cited(
+                document.get("risks", MarkedDict()), "risks", "a named risk", sorted(named_risks)
+            ),
+        }
+
+    def cited(self, section: MarkedDict, name: str, what: str, known: list[str]) -> dict[str, tuple[Reference, ...]]:
+        """One catalogue section: each key must be known, each reference a framework's well-formed id.
+        A reference carries its framework's edition, since ids are renumbered between editions."""
+        frameworks = self.documents["catalogue"]["frameworks"]
         references: dict[str, tuple[Reference, ...]] = {}
-        for control, items in document["controls"].items():
-            if control not in governance:
+        for key, items in section.items():
+            if key not in known:
                 self.problem(
-                    "catalogue",
-                    document["controls"].key_marks[control],
-                    f"controls: {control!r} is not a governance control" + suggest(control, sorted(governance)),
+                    "catalogue", section.key_marks[key], f"{name}: {key!r} is not {what}" + suggest(key, known)
                 )
                 continue
             found = []
@@ -519,7 +548,7 @@ class _Compiler:
                 found.append(
                     Reference(item["framework"], framework["title"], framework["version"], item["id"], item["title"])
                 )
-            references[control] = tuple(found)
+            references[key] = tuple(found)
         return references
 
     def rollback(self, vocab: Mapping[str, _Field]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from decide.errors import DecideError
+from decide.loading.evidence import EvidenceReader, dates_as_text, evidence_schema, today
 from decide.loading.marked import MarkedDict
 from decide.loading.validator import SchemaValidator
 from decide.loading.yaml_source import parse_yaml, read_yaml_file
@@ -96,6 +98,7 @@ def task_schema(rubrics: RubricSet) -> dict[str, Any]:
         "patternProperties": _USER_KEYS,
         "additionalProperties": False,
     }
+    properties["evidence"] = evidence_schema([c.id for c in rubrics.rubrics["governance"].criteria])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://decide.invalid/schemas/task.schema.json",
@@ -126,8 +129,10 @@ def _rate(raw: Any) -> Rate | None:
 class TaskLoader:
     """Loads task files against one rubric set; build it once, load many files."""
 
-    def __init__(self, rubrics: RubricSet) -> None:
+    def __init__(self, rubrics: RubricSet, as_of: datetime.date | None = None) -> None:
         self.rubrics = rubrics
+        self.as_of = as_of  # the day evidence is judged on; today (see evidence.today) when not given
+        self.evidence = EvidenceReader()
         self.validator = SchemaValidator(task_schema(rubrics), root_name="the task")
         # Each section's (key, answer field, whether it is a whole number), looked up once rather than per file.
         self._fields = [
@@ -142,13 +147,14 @@ class TaskLoader:
         if overrides and isinstance(document, MarkedDict):
             for override in overrides:
                 _override(document, override)
-        return self._task(document, data, name)
+        return self._task(document, data, name, Path(path).parent)
 
-    def load_bytes(self, data: bytes, name: str) -> Task:
-        """Validate a task file's content, read elsewhere; ``name`` stands for it in messages."""
-        return self._task(parse_yaml(data, name), data, name)
+    def load_bytes(self, data: bytes, name: str, folder: Path | None = None) -> Task:
+        """Validate a task file's content, read elsewhere; ``name`` stands for it in messages, and
+        evidence refs are read from ``folder`` (the folder ``name`` is in when not given)."""
+        return self._task(parse_yaml(data, name), data, name, Path(name).parent if folder is None else folder)
 
-    def _task(self, document: Any, data: bytes, name: str) -> Task:
+    def _task(self, document: Any, data: bytes, name: str, folder: Path) -> Task:
         if document is None:
             raise DecideError.at(
                 name, "the file is empty: a task file is a YAML mapping (see `decide schema task`)", 1, 1
@@ -157,12 +163,13 @@ class TaskLoader:
             raise DecideError.at(
                 name, "a task file is a YAML mapping of keys to values (see `decide schema task`)", 1, 1
             )
+        dates_as_text(document)
         problems = self.validator.problems(document, name)
         if problems:
             raise DecideError(problems)
-        return self.build(document, name, hashlib.sha256(data).hexdigest())
+        return self.build(document, name, hashlib.sha256(data).hexdigest(), folder)
 
-    def build(self, document: MarkedDict, source: str, sha256: str) -> Task:
+    def build(self, document: MarkedDict, source: str, sha256: str, folder: Path) -> Task:
         answers: dict[str, Any] = {}
         marks: dict[str, tuple[int, int]] = {}
         for section, fields in self._fields:
@@ -176,6 +183,8 @@ class TaskLoader:
                     answers[field] = list(value) if isinstance(value, list) else int(value) if whole else value
                     marks[field] = key_marks[key]
         metrics = document.get("metrics") or {}
+        evidence = self.evidence.items(document, folder, source)
+        dated = any(item.date for items in evidence.values() for item in items)
         return Task(
             id=document.get("id") or slug(Path(source).stem),
             title=document["title"],
@@ -191,6 +200,8 @@ class TaskLoader:
             source=source,
             sha256=sha256,
             marks=marks,
+            evidence=evidence,
+            as_of=(self.as_of or today()) if dated else None,
         )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from decide import __version__
-from decide.model import CriterionResult, Gap, Milestone, Reference, Report
+from decide.model import ControlEvidence, CriterionResult, Gap, Milestone, Reference, Report
 from decide.report import RenderOptions
 from decide.report.json_encoding import dump_json
 
@@ -28,6 +28,11 @@ def criteria_rows(criteria: Iterable[CriterionResult]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _references(references: Iterable[Reference]) -> list[dict[str, str]]:
+    """Each clause with its framework's edition: ids are renumbered between editions."""
+    return [{"framework": r.framework, "version": r.version, "id": r.id, "title": r.title} for r in references]
+
+
 def _gap(gap: Gap, references: Iterable[Reference]) -> dict[str, Any]:
     return {
         "control": gap.control,
@@ -40,9 +45,7 @@ def _gap(gap: Gap, references: Iterable[Reference]) -> dict[str, Any]:
         "requirements": list(gap.requirements),
         "risks": list(gap.risks),
         "level": gap.level,
-        "references": [
-            {"framework": r.framework, "version": r.version, "id": r.id, "title": r.title} for r in references
-        ],
+        "references": _references(references),
     }
 
 
@@ -106,10 +109,14 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
                 "deciding": list(assessment.tier_range.deciding),
             },
             "named_risks": [
-                {"id": r.id, "title": r.title, "description": r.description,
-                 "references": _references(rubrics.risk_references_of(r.id, options.framework))}
+                {
+                    "id": r.id,
+                    "title": r.title,
+                    "description": r.description,
+                    "references": _references(rubrics.risk_references_of(r.id, options.framework)),
+                }
                 for r in assessment.named_risks
-            ],  # fmt: skip
+            ],
         },
         "recommendation": {
             "kind": assessment.kind,
@@ -128,10 +135,15 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             "target_reason": assessment.target_reason,
         },
         "to_ready": [
-            {"field": s.field, "from": s.before, "to": s.after, "readiness_after": s.readiness_after}
+            {"field": s.field, "from": s.before, "to": s.after, "readiness_after": s.readiness_after,
+             "with_evidence": s.with_evidence}
             for s in assessment.to_ready
         ],
         "lower_level": assessment.lower_level,
+        "evidence": {
+            "as_of": task.as_of.isoformat() if task.as_of else None,
+            "controls": [_control_evidence(e) for e in assessment.evidence],
+        },
         "gaps": [_gap(g, rubrics.references_of(g.control, options.framework)) for g in assessment.gaps],
         "requirements": _requirements(report),
         "pilot": {
@@ -145,6 +157,22 @@ def report_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         "criteria": criteria_rows(assessment.criteria),
         "assumptions": [{"field": c.field, "value": c.answer, "label": c.label} for c in report.assumptions],
     }
+
+
+def _control_evidence(evidence: ControlEvidence) -> dict[str, Any]:
+    return {
+        "control": evidence.control,
+        "claimed": evidence.claimed,
+        "status": evidence.status,
+        "severity": evidence.severity or None,
+        "detail": evidence.detail,
+        "requirement": evidence.requirement or None,
+        "items": [
+            {"ref": i.ref, "date": i.date.isoformat() if i.date else None, "note": i.note, "url": i.url,
+             "problem": i.problem or None, "sha256": i.sha256}
+            for i in evidence.items
+        ],
+    }  # fmt: skip
 
 
 def render(report: Report, options: RenderOptions) -> str:

@@ -6,7 +6,8 @@ import re
 from typing import NamedTuple
 
 from decide import __version__
-from decide.model import Reference, Report, cleared_text, display
+from decide.engine.assess import readiness_of
+from decide.model import ControlEvidence, Reference, Report, cleared_text, display
 from decide.report import RenderOptions, gap_reasons, risk_gaps, tier_range_text
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
@@ -28,7 +29,7 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def _why(report: Report) -> list[str]:
+def _why(report: Report, framework: str | None) -> list[str]:
     assessment = report.assessment
     lines = ["## Why", "", f"**Kind: {assessment.kind}.** {report.rubrics.kind_descriptions[assessment.kind]}", ""]
     lines += [f"- {escape(reason)}" for reason in assessment.kind_reasons]
@@ -44,6 +45,11 @@ def _why(report: Report) -> list[str]:
     target = report.rubrics.level(assessment.target_level)
     lines += ["", f"**Target level: {target.level} ({target.name}).** {escape(assessment.target_reason)}.", ""]
     return lines
+
+
+def _cited(references: list[Reference]) -> str:
+    """Each clause with its framework's edition: ids are renumbered between editions."""
+    return escape("; ".join(r.cited for r in references))
 
 
 def _decisive(report: Report, rubric: str) -> str:
@@ -75,9 +81,7 @@ def _gaps(report: Report, framework: str | None) -> list[str]:
             str(g.level),
             escape(g.remedy),
             ", ".join(map(str, reasons.numbers[g.control])),
-            escape(
-                "; ".join(f"{r.title_of_framework} {r.id}" for r in report.rubrics.references_of(g.control, framework))
-            ),
+            _cited(report.rubrics.references_of(g.control, framework)),
         ]
         for g in gaps
     ]
@@ -85,6 +89,23 @@ def _gaps(report: Report, framework: str | None) -> list[str]:
     lines += [*table(header, rows), "", "**Why these are required**", ""]
     lines += [f"{number}. {escape(reason.why)}" for number, reason in enumerate(reasons.reasons, start=1)]
     return [*lines, ""]
+
+
+def _evidence(report: Report) -> list[str]:
+    """Each claimed control that has evidence or must: claimed against evidenced."""
+    evidence = report.assessment.evidence
+    if not evidence:
+        return []
+    as_of = report.task.as_of
+    lines = ["## Evidence", "", f"Claimed against evidenced{f', as of {as_of}' if as_of else ''}:", ""]
+    rows = [[f"`{e.control}`", escape(display(e.claimed)), evidence_status(e), escape(e.detail)] for e in evidence]
+    lines += table(["Control", "Claimed", "Evidence", "Newest item, or what is wrong"], rows)
+    return [*lines, ""]
+
+
+def evidence_status(evidence: ControlEvidence) -> str:
+    """ "stale (blocking)": a control's evidence status, and what it counts as when it falls short."""
+    return f"{evidence.status} ({evidence.severity})" if evidence.severity else evidence.status
 
 
 class Changes(NamedTuple):
@@ -103,15 +124,20 @@ def what_would_change(report: Report) -> Changes:
     if a.cleared and a.start_level < a.target_level:
         level = rubrics.level(a.start_level)
         lower = f"Or aim lower: it is cleared today for level {level.level} ({level.name})."
+    unevidenced = [e.control for e in a.evidence if e.finding]
+    show = [f"show current evidence for {', '.join(unevidenced)} (then {readiness_of(a.gaps)})"] if unevidenced else []
     if not a.to_ready:
+        if show:
+            return Changes(f"To be ready for level {target.level} ({target.name}):", show, lower)
         return Changes(f"Nothing is missing for level {target.level} ({target.name}).", [], lower)
-    intro = (f"To be ready for level {target.level} ({target.name}), change {len(a.to_ready)} "
-             f"control{'s' if len(a.to_ready) != 1 else ''}, in this order:")  # fmt: skip
+    intro = (f"To be ready for level {target.level} ({target.name}), {'show the evidence missing and ' if show else ''}"
+             f"change {len(a.to_ready)} control{'s' if len(a.to_ready) != 1 else ''}, in this order:")  # fmt: skip
     steps = [
-        f"{step.field}: {display(step.before)} → {display(step.after)} (then {step.readiness_after})"
+        f"{step.field}: {display(step.before)} → {display(step.after)}{', with evidence' if step.with_evidence else ''}"
+        f" (then {step.readiness_after})"
         for step in a.to_ready
     ]
-    return Changes(intro, steps, lower)
+    return Changes(intro, [*show, *steps], lower)
 
 
 def _changes(report: Report) -> list[str]:
@@ -200,8 +226,9 @@ def render(report: Report, options: RenderOptions) -> str:
             ],
         ),
         "",
-        *_why(report),
+        *_why(report, options.framework),
         *_gaps(report, options.framework),
+        *_evidence(report),
         *_changes(report),
         *_pilot(report),
         *_rollback(report),
