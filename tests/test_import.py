@@ -66,7 +66,7 @@ def draft(folder: Path, task_id: str) -> tuple[str, dict[str, object]]:
 def test_every_use_case_of_the_sample_becomes_a_valid_draft(sample_drafts: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     out, result = sample_drafts
     assert result.returncode == 0, result.stderr
-    assert "75 drafts of 75 use cases" in result.stdout
+    assert "75 of 75 use cases imported from" in result.stdout
     assert len(list(out.glob("*.yaml"))) == 75
     validated = decide("validate", str(out))
     assert validated.returncode == 0, validated.stderr
@@ -320,3 +320,14 @@ def test_ids_yaml_would_misread_or_no_file_system_takes_become_valid_drafts(tmp_
     for name in names:
         assert yaml.safe_load((out / f"{name}.yaml").read_text(encoding="utf-8"))["id"] == name
     assert decide("validate", str(out)).returncode == 0
+
+
+def test_the_readme_shows_the_import_as_it_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.startswith("decide import omb-inventory"))
+    (tmp_path / "examples" / "inventory").mkdir(parents=True)
+    (tmp_path / "examples" / "inventory" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    result = subprocess.run([sys.executable, "-m", "decide", *command.split()[1:]], capture_output=True, text=True,
+                            cwd=tmp_path, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"```\n{result.stdout}```" in readme, "the README's import output is stale"

@@ -7,13 +7,14 @@ from pathlib import Path
 from decide.errors import shown
 from decide.importing import ImportResult
 from decide.importing.mapping import Mapping
+from decide.model import RUBRICS
 from decide.report import counted
 
 
 def import_summary(result: ImportResult, source: str, out_dir: Path, mapping: Mapping) -> str:
     drafts = len(result.written)
-    lines = [f"{counted(drafts, 'draft')} of {counted(result.rows, 'use case')} from {shown(source)} "
-             f"({mapping.title}) written to {shown(str(out_dir))}"]  # fmt: skip
+    lines = [f"{drafts} of {counted(result.rows, 'use case')} imported from {shown(source)} ({mapping.title}), "
+             f"a draft task file each in {shown(str(out_dir))}"]  # fmt: skip
     if result.blank:
         lines.append(f"{counted(result.blank, 'blank row')} skipped")
     if result.fallbacks:
@@ -21,11 +22,15 @@ def import_summary(result: ImportResult, source: str, out_dir: Path, mapping: Ma
         lines.append(f"Taken from another column where the first is blank: {taken}")
     if drafts:
         every = [field for field in mapping.fields if result.left_out[field] == drafts]
-        some = [f"{f} ({result.left_out[f]})" for f in mapping.fields if 0 < result.left_out[f] < drafts]
         if every:
-            lines.append(f"Left out of every draft (the inventory does not say): {', '.join(every)}")
+            lines.append("Left out of every draft (the inventory does not say):")
+            for section in RUBRICS:
+                names = [field.split(".", 1)[1] for field in every if field.split(".", 1)[0] == section]
+                if names:
+                    lines.append(f"  {section}: {', '.join(names)}")
+        some = [f"{f} ({drafts - result.left_out[f]})" for f in mapping.fields if result.left_out[f] < drafts]
         if some:
-            lines.append(f"Left out of some drafts (how many): {', '.join(some)}")
-        lines.append(f"Each left-out field takes its most cautious reading. Next: decide batch {shown(str(out_dir))} "
+            lines.append(f"Answered by the inventory (in how many drafts): {', '.join(some)}")
+        lines.append(f"A field left out takes its most cautious reading. Next: decide batch {shown(str(out_dir))} "
                      "--out-dir REPORTS")  # fmt: skip
     return "\n".join(lines) + "\n"
