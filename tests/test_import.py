@@ -331,3 +331,15 @@ def test_the_readme_shows_the_import_as_it_runs(tmp_path: Path) -> None:
                             cwd=tmp_path, check=False)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert f"```\n{result.stdout}```" in readme, "the README's import output is stale"
+
+
+def test_a_utf16_export_with_semicolon_lists_imports_as_utf8_would(tmp_path: Path) -> None:
+    source = tmp_path / "utf16.csv"
+    rows = [use_case(1, use_case_name="Caf\u00e9 \u2013 triage", demographic_features="b) Sex; c) Age")]
+    source.write_bytes(inventory(rows).encode("utf-16"))  # with its byte order mark, as Excel writes it
+    out = tmp_path / "drafts"
+    result = imported(source, out)
+    assert result.returncode == 0, result.stderr
+    _, document = draft(out, "xyz-1")
+    assert document["title"] == "Caf\u00e9 \u2013 triage"
+    assert document["x-omb-demographic-features"] == ["b) Sex", "c) Age"]
