@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from decide.batch import PARALLEL_FROM, OutputFolder
@@ -145,6 +146,9 @@ def test_reports_of_tasks_now_invalid_or_gone_are_removed_and_the_summary_says_s
     ]  # fmt: skip
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["removed"] == ["beta.json", "gamma.json"]
+    schema = json.loads(_decide("schema", "summary").stdout)
+    jsonschema.Draft202012Validator(schema).validate(summary)
+    assert schema["properties"]["removed"]["items"] == {"type": "string"}
     assert summary["totals"] == {"files": 2, "evaluated": 1, "invalid": 1}
     markdown = (out / "summary.md").read_text(encoding="utf-8")
     assert "## Removed" in markdown and "`beta.json`" in markdown and "`gamma.json`" in markdown
