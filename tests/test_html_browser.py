@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from decide.cli import app
+from tests.conftest import ROOT
 from tests.test_html import HOSTILE, hostile_task
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -204,3 +207,15 @@ def test_the_portfolio_filters_searches_and_sorts(browser: Any, batch: Path) -> 
     assert page.title() == "Portfolio summary · decide"
     assert page.dialogs == []
     page.close()
+
+
+def test_the_screenshots_script_photographs_both_pages_on_both_screens(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "docs/screenshots.py", "--out", str(tmp_path), "--chromium", str(CHROMIUM)],
+                            check=False, cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name, width in (("report-desktop", 1280), ("report-phone", 390), ("portfolio-desktop", 1280),
+                        ("portfolio-phone", 390)):  # fmt: skip
+        png = (tmp_path / f"{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == width, name
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert all(f"docs/screenshots/{name}.png" in readme for name in ("report-desktop", "portfolio-phone"))
