@@ -313,6 +313,9 @@ def test_a_path_with_control_characters_stays_on_one_line_everywhere(tmp_path: P
     assert summary["invalid"][0]["problems"][0].startswith(f"{shown}:3:1: ")
     ci = _decide("ci", str(tasks))
     assert f"{shown}:3:1: invalid YAML" in ci.stderr.splitlines()[0]
+    (tasks / "good.yaml").rename(tasks / "good\x1b[2J.yaml")  # a valid task: listed by the gate on stdout
+    ci = _decide("ci", str(tasks), "--fail-on", "never")
+    assert f"ok   {tasks}/good\\x1b[2J.yaml (good): " in ci.stdout and "\x1b" not in ci.stdout
 
 
 # --- full and read-only disks: real tmpfs mounts ----------------------------------------------------

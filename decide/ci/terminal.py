@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decide.ci.gate import GateResult, gap_lines
 from decide.ci.markdown import verdict
+from decide.errors import shown
 
 
 def render(result: GateResult) -> str:
@@ -11,11 +12,11 @@ def render(result: GateResult) -> str:
     for outcome in result.failed:
         assert outcome.report is not None  # only evaluated tasks fail the gate
         a = outcome.report.assessment
-        lines.append(f"FAIL {outcome.source} ({outcome.task_id}): {a.readiness}, {a.tier} risk")
+        lines.append(f"FAIL {shown(outcome.source)} ({outcome.task_id}): {a.readiness}, {a.tier} risk")
         lines += [f"     regressed: {text}" for text in outcome.regressions]
         lines += [f"     {text}" for text in gap_lines(outcome.report)]
     lines += [
-        f"ok   {outcome.source} ({outcome.task_id}): {outcome.report.assessment.readiness}"
+        f"ok   {shown(outcome.source)} ({outcome.task_id}): {outcome.report.assessment.readiness}"
         for outcome in result.tasks
         if outcome.report is not None and not outcome.failed
     ]
