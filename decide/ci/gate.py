@@ -178,3 +178,13 @@ def gap_lines(report: Report, severities: Iterable[str] = ("blocking",)) -> list
         for g in report.assessment.gaps
         if g.severity in wanted
     ]
+
+
+def evidence_lines(report: Report, severities: Iterable[str] = ("blocking",)) -> list[str]:
+    """The claims that lack current evidence, one line each: control, status and what is wrong."""
+    wanted = set(severities)
+    return [
+        f"{e.control}: {e.severity}, evidence {e.status}: {e.detail}"
+        for e in report.assessment.evidence
+        if e.severity in wanted
+    ]

@@ -1,4 +1,4 @@
-"""GitHub Actions workflow commands: an annotation on the task file's line for each gap.
+"""GitHub Actions workflow commands: an annotation on the task file's line for each gap and evidence finding.
 
 Escaping follows the runner's own encoder (actions/toolkit ``escapeData`` and ``escapeProperty``):
 ``%`` first, then line breaks, and in properties also ``:`` and ``,``.
@@ -7,6 +7,7 @@ Escaping follows the runner's own encoder (actions/toolkit ``escapeData`` and ``
 from __future__ import annotations
 
 from decide.ci.gate import GateResult
+from decide.ci.sarif import evidence_message, locate_evidence
 from decide.model import display
 
 
@@ -42,4 +43,10 @@ def render(result: GateResult) -> str:
             kind = "error" if gap.severity == "blocking" else "warning"
             lines.append(command(kind, message, file=outcome.source, line=line, column=column,
                                  title=f"decide: {gap.severity} gap in {task.id}"))  # fmt: skip
+        for evidence in (e for e in outcome.report.assessment.evidence if e.finding):
+            line, column = locate_evidence(task, evidence)
+            kind = "error" if evidence.severity == "blocking" else "warning"
+            title = f"decide: {evidence.severity} evidence finding in {task.id}"
+            lines.append(command(kind, evidence_message(outcome.report, evidence), file=outcome.source, line=line,
+                                 column=column, title=title))  # fmt: skip
     return "".join(line + "\n" for line in lines)

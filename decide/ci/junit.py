@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from decide.ci import FailOn
-from decide.ci.gate import GateResult, TaskOutcome, gap_lines
-from decide.ci.sarif import locate
+from decide.ci.gate import GateResult, TaskOutcome, evidence_lines, gap_lines
+from decide.ci.sarif import locate, locate_evidence
 from decide.model import RubricSet
 
 # Characters XML 1.0 forbids even as references; a problem message may quote a broken file.
@@ -40,13 +40,19 @@ def _failure(outcome: TaskOutcome, fail_on: FailOn) -> ET.Element:
     report, assessment = outcome.report, outcome.report.assessment
     severities = ("blocking", "advisory") if fail_on is FailOn.CONDITIONAL else ("blocking",)
     gaps = [gap for gap in assessment.gaps if gap.severity in severities]
+    unevidenced = [e for e in assessment.evidence if e.severity in severities]
     if outcome.regressions:
         message = "regressed since the baseline: " + "; ".join(outcome.regressions)
     else:
-        message = f"{assessment.readiness} at {assessment.tier} risk: gaps in " + ", ".join(g.control for g in gaps)
+        short = [f"gaps in {', '.join(g.control for g in gaps)}"] if gaps else []
+        short += [f"no current evidence for {', '.join(e.control for e in unevidenced)}"] if unevidenced else []
+        message = f"{assessment.readiness} at {assessment.tier} risk: " + "; ".join(short)
     lines = [f"{outcome.source}: regressed: {text}" for text in outcome.regressions]
     for gap, text in zip(gaps, gap_lines(report, severities), strict=True):
         line, column, _ = locate(report.task, gap.control)
+        lines.append(f"{outcome.source}:{line}:{column}: {text}")
+    for evidence, text in zip(unevidenced, evidence_lines(report, severities), strict=True):
+        line, column = locate_evidence(report.task, evidence)
         lines.append(f"{outcome.source}:{line}:{column}: {text}")
     failure = ET.Element("failure", message=message, type=assessment.readiness)
     failure.text = "\n".join(lines)

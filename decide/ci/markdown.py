@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decide.ci.gate import GateResult, TaskOutcome, gap_lines
+from decide.ci.gate import GateResult, TaskOutcome, evidence_lines, gap_lines
 from decide.report.markdown import code, escape, table
 
 
@@ -44,6 +44,7 @@ def render(result: GateResult) -> str:
         if outcome.failed and outcome.report is not None:
             lines += ["", f"### Gaps of {escape(outcome.task_id)}", ""]
             lines += [f"- {escape(text)}" for text in gap_lines(outcome.report, ("blocking", "advisory"))]
+            lines += [f"- {escape(text)}" for text in evidence_lines(outcome.report, ("blocking", "advisory"))]
         if outcome.invalid:
             lines += ["", f"### {escape(outcome.source)} is not a valid task file", ""]
             lines += [f"- {code(str(problem))}" for problem in outcome.problems]

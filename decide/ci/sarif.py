@@ -17,12 +17,13 @@ from urllib.parse import quote
 from decide import __version__
 from decide.ci.gate import GateResult
 from decide.errors import EXIT_INPUT, Problem
-from decide.model import Criterion, Gap, Report, RubricSet, Task, display
+from decide.model import ControlEvidence, Criterion, Gap, Report, RubricSet, Task, display
 from decide.report.json_encoding import dump_json
 from decide.report.markdown import escape
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INVALID_RULE = "decide/invalid-task"
+EVIDENCE_RULE = "decide/evidence"
 FINGERPRINT_KEY = "decide/v1"  # a new key, should the identity of a finding ever change
 MAX_DESCRIPTION = 1024  # GitHub's limit on a rule's short and full description
 
@@ -75,6 +76,44 @@ def _gap_finding(source: str, report: Report, gap: Gap) -> Finding:
     )
 
 
+def locate_evidence(task: Task, evidence: ControlEvidence) -> tuple[int, int]:
+    """Line and column of the first evidence item that cannot back the claim (else the first item),
+    or of the control's key when it has none."""
+    if evidence.items:
+        return next((item for item in evidence.items if item.problem), evidence.items[0]).mark
+    return locate(task, evidence.control)[:2]
+
+
+EVIDENCE_REMEDIES = {
+    "missing": "Add an item under evidence.{control}: a file in the repository (ref: a path from the task file's "
+    "folder) or a URL, with the date it was last verified.",
+    "unusable": "Point ref at a readable file inside the repository, or at a URL.",
+    "stale": "Verify it again (rehearse, test, re-run) and update the item's date.",
+}
+
+
+def evidence_message(report: Report, evidence: ControlEvidence) -> str:
+    """Which claim lacks current evidence in which task, how, and why it must have it."""
+    return (f"Task '{report.task.id}' claims {evidence.control}: {display(evidence.claimed)} without current "
+            f"evidence ({evidence.status}: {evidence.detail}). {evidence.why}")  # fmt: skip
+
+
+def _evidence_finding(source: str, report: Report, evidence: ControlEvidence) -> Finding:
+    line, column = locate_evidence(report.task, evidence)
+    return Finding(
+        rule=EVIDENCE_RULE,
+        severity=evidence.severity,
+        tier=report.assessment.tier,
+        source=source,
+        message=evidence_message(report, evidence),
+        remedy=EVIDENCE_REMEDIES[evidence.status].format(control=evidence.control),
+        line=line,
+        column=column,
+        width=1,
+        identity=f"{source}\0{report.task.id}\0evidence\0{evidence.control}",
+    )
+
+
 def _problem_finding(source: str, problem: Problem) -> Finding:
     message = " ".join(problem.message.split())  # one line, as the problem prints
     return Finding(
@@ -92,13 +131,16 @@ def _problem_finding(source: str, problem: Problem) -> Finding:
 
 
 def findings(result: GateResult) -> list[Finding]:
-    """Every gap of every evaluated task and every problem of every invalid file, in the gate's order."""
+    """Every gap and evidence finding of every evaluated task and every problem of every invalid file,
+    in the gate's order."""
     found: list[Finding] = []
     for outcome in result.tasks:
         if outcome.report is None:
             found += [_problem_finding(outcome.source, problem) for problem in outcome.problems]
-        else:
-            found += [_gap_finding(outcome.source, outcome.report, gap) for gap in outcome.report.assessment.gaps]
+            continue
+        report = outcome.report
+        found += [_gap_finding(outcome.source, report, gap) for gap in report.assessment.gaps]
+        found += [_evidence_finding(outcome.source, report, e) for e in report.assessment.evidence if e.finding]
     return found
 
 
@@ -158,6 +200,25 @@ INVALID_TASK_RULE: dict[str, Any] = {
 }
 
 
+EVIDENCE_TASK_RULE: dict[str, Any] = {
+    "id": EVIDENCE_RULE,
+    "name": "ClaimWithoutEvidence",
+    "shortDescription": {"text": "A claimed control lacks current evidence."},
+    "fullDescription": {
+        "text": "The rubric set asks that this claimed control be backed by evidence (the task file's evidence "
+        "section): it has none, its files cannot be read inside the repository, or it is older than the tier allows."
+    },
+    "help": {
+        "text": "Add an evidence item (ref, date) for the control, fix its ref, or verify it again and update "
+        "its date.",
+        "markdown": "Add an evidence item (`ref`, `date`) for the control, fix its `ref`, or verify it again and "
+        "update its `date`.",
+    },
+    "defaultConfiguration": {"level": "warning"},
+    "properties": {"tags": ["ai-governance"]},
+}
+
+
 def _uri(source: str) -> str:
     """A relative path as a relative URI reference (code scanning's recommendation), an absolute one as a file URI."""
     path = PurePath(source)
@@ -190,7 +251,7 @@ def _result(finding: Finding, fingerprint: str, index: int) -> dict[str, Any]:
 def render(result: GateResult, rubrics: RubricSet) -> str:
     """The SARIF log: deterministic (no timestamps, no absolute paths for files under the working directory)."""
     rules = [_control_rule(criterion, rubrics) for criterion in rubrics.rubrics["governance"].criteria]
-    rules.append(INVALID_TASK_RULE)
+    rules += [EVIDENCE_TASK_RULE, INVALID_TASK_RULE]
     index = {rule["id"]: position for position, rule in enumerate(rules)}
     found = findings(result)
     log = {

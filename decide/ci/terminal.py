@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decide.ci.gate import GateResult, gap_lines
+from decide.ci.gate import GateResult, evidence_lines, gap_lines
 from decide.ci.markdown import verdict
 from decide.errors import shown
 
@@ -14,7 +14,7 @@ def render(result: GateResult) -> str:
         a = outcome.report.assessment
         lines.append(f"FAIL {shown(outcome.source)} ({outcome.task_id}): {a.readiness}, {a.tier} risk")
         lines += [f"     regressed: {text}" for text in outcome.regressions]
-        lines += [f"     {text}" for text in gap_lines(outcome.report)]
+        lines += [f"     {text}" for text in (*gap_lines(outcome.report), *evidence_lines(outcome.report))]
     lines += [
         f"ok   {shown(outcome.source)} ({outcome.task_id}): {outcome.report.assessment.readiness}"
         for outcome in result.tasks

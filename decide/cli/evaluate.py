@@ -35,7 +35,7 @@ def evaluate(
     with reported_errors():
         refuse_overwriting_inputs(output, [task])
         rubric_set = load_rubrics(rubrics)
-        known = sorted({r.framework for refs in rubric_set.references.values() for r in refs})
+        known = rubric_set.cited_frameworks()
         if framework is not None and framework not in known:
             raise DecideError.at("--framework", f"{framework!r} is not in the catalogue: {', '.join(known)}")
         loader = TaskLoader(rubric_set)

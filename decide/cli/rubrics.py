@@ -69,10 +69,12 @@ def controls(
 
     with reported_errors():
         rubric_set = load_rubrics(which)
+        cited = [(c.id, rubric_set.references_of(c.id)) for c in rubric_set.rubrics["governance"].criteria]
+        cited += [(f"risk.{r.id}", rubric_set.risk_references_of(r.id)) for r in rubric_set.named_risks]
         rows = [("control", "framework", "id", "title")] + [
-            (criterion.id, f"{r.title_of_framework} {r.version}", r.id, r.title)
-            for criterion in rubric_set.rubrics["governance"].criteria
-            for r in rubric_set.references_of(criterion.id)
+            (name, f"{r.title_of_framework} {r.version}", r.id, r.title)
+            for name, references in cited
+            for r in references
         ]
         widths = [max(len(row[column]) for row in rows) for column in range(3)]  # columns as wide as their text
         lines = [" ".join([*map(str.ljust, row[:3], widths), row[3]]) for row in rows]
