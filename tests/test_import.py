@@ -343,3 +343,16 @@ def test_a_utf16_export_with_semicolon_lists_imports_as_utf8_would(tmp_path: Pat
     _, document = draft(out, "xyz-1")
     assert document["title"] == "Caf\u00e9 \u2013 triage"
     assert document["x-omb-demographic-features"] == ["b) Sex", "c) Age"]
+
+
+def test_a_draft_that_cannot_be_written_is_that_rows_problem(tmp_path: Path) -> None:
+    source = tmp_path / "inventory.csv"
+    source.write_text(inventory([use_case(1), use_case(2)]), encoding="utf-8")
+    out = tmp_path / "drafts"
+    (out / "xyz-1.yaml").mkdir(parents=True)  # a folder where the draft would go
+    result = imported(source, out, "--force")
+    assert result.returncode == 2
+    assert f"{source}:2:1: not imported: {out / 'xyz-1.yaml'}: cannot write" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "xyz-2.yaml").is_file()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]

@@ -120,7 +120,11 @@ def import_inventory(
         if path.exists() and not force:
             refused.append(Noticed(row.line, f"{path} exists: not replaced (--force replaces it)"))
             continue
-        _write(path, draft.text)
+        try:
+            _write(path, draft.text)
+        except DecideError as error:  # a folder in the way, a full disk: this row's, said with its line
+            refused.append(Noticed(row.line, str(error.problems[0])))
+            continue
         written.append(Written(row.line, path))
         noticed += renamed + list(draft.noticed)
         left_out.update(field for field in mapping.fields if field not in draft.answered)
