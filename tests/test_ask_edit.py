@@ -137,3 +137,11 @@ def test_a_section_the_file_leaves_out_is_added_so_that_the_file_is_valid() -> N
     assert task.answers == {"scope.systems": 2, "data_access.write": "own"}
     assert saved.startswith("version: 1\ntitle: T\nobjective: O.\nowner: X\nautonomy: null\nscope:\n  systems: 2\n")
     assert saved.endswith("data_access:\n  write: \"own\"\ngovernance: null\n# the end\n")
+
+
+def test_windows_line_breaks_stay_windows_line_breaks() -> None:
+    text = EXAMPLES[0].read_text(encoding="utf-8").replace("\n", "\r\n")
+    answers = answers_from(parse_yaml(text.encode(), "t"), QUESTIONS) | {"governance.kill_switch": True}
+    saved = _save(text, answers | {"metrics.time_saved_hours_per_week": 9})
+    assert saved.count("\n") == saved.count("\r\n") and "kill_switch: true" in saved
+    assert LOADER.load_bytes(saved.encode(), "t.yaml").answers["governance.kill_switch"] is True

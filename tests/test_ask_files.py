@@ -24,7 +24,7 @@ def _own(tmp_path: Path) -> Path:
                         "x-cost-centre: 4711   # finance asked\n")  # fmt: skip
     text += "\n# reviewed by the works council\nx-review: {date: 2026-03-01, by: [Ana, Ben]}\n"
     path = tmp_path / "triage.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8-sig")  # with the byte order mark some Windows editors write
     return path
 
 

@@ -6,6 +6,7 @@ terminals; what to ask comes from :mod:`decide.questionnaire`, generated from th
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from pathlib import Path
@@ -186,7 +187,9 @@ def _read_source(path: Path, asked: list[Question], rubric_set: RubricSet) -> _S
         if not questionary.confirm(f"{path} has {count} (above). Answer the questions anyway?",
                                    default=False).unsafe_ask():  # fmt: skip
             raise typer.Exit(EXIT_INPUT)
-    return _Source(path, data.decode("utf-8-sig", errors="replace"), document, answers_from(document, asked))
+    # Decoded as the loader decodes it (the file parsed, so it decodes), a UTF-8 byte order mark kept.
+    text = data.decode("utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8")
+    return _Source(path, text, document, answers_from(document, asked))
 
 
 def _order(asked: list[Question], answers: dict[str, Any]) -> list[int]:
@@ -331,7 +334,8 @@ class _Session:
                     continue
                 self.agreed = path
             text = self.text(draft=False)
-            if path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text:
+            unchanged = self.source is not None and self.in_place(path) and text == self.source.text
+            if unchanged or (path.is_file() and path.read_bytes() == text.encode("utf-8")):
                 print(f"No answer changed: {path} is as it was.\n", file=sys.stderr)
                 return path
             try:

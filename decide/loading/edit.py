@@ -51,6 +51,8 @@ def yaml_value(value: Any) -> str:
 
 def edited(text: str, changes: Mapping[Path_, Change], name: str) -> str:
     """``text`` with each change made, and nothing else changed."""
+    if "\r\n" in text and text.count("\r\n") == text.count("\n"):  # Windows line breaks: kept, every one
+        return edited(text.replace("\r\n", "\n"), changes, name).replace("\n", "\r\n")
     expected = _plain(_parse(text, name))
     for path, change in changes.items():
         root = yaml.compose(text, Loader=yaml.SafeLoader)
