@@ -6,6 +6,7 @@ Only typer is imported up front; each command imports what it needs when it runs
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Annotated
@@ -17,16 +18,27 @@ from decide.cli.ask import ask
 from decide.cli.batch import batch
 from decide.cli.certify import certify
 from decide.cli.ci import ci
+from decide.cli.completion import COMPLETE_VAR, completion, prepare_completion
 from decide.cli.evaluate import evaluate
 from decide.cli.explain import diff, explain
+from decide.cli.help import DecideCommand
 from decide.cli.import_ import import_
 from decide.cli.rubrics import rubrics_app
 from decide.cli.schema import schema
 from decide.cli.validate import validate
 
+HELP = """Decide whether work should be an AI assistant, an AI agent or a hybrid, and whether it is ready.
+
+\b
+Start here:
+  decide evaluate examples/inventory-replenishment.yaml
+  decide ask -o my-task.yaml
+  decide COMMAND --help
+"""
+
 app = typer.Typer(
     name="decide",
-    help="Decide whether work should be an AI assistant, an AI agent or a hybrid, and whether it is ready.",
+    help=HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -53,17 +65,18 @@ def root(
     """Decide whether work should be an AI assistant, an AI agent or a hybrid, and whether it is ready."""
 
 
-app.command("evaluate")(evaluate)
-app.command("batch")(batch)
-app.command("ask")(ask)
-app.command("ci")(ci)
-app.command("explain")(explain)
-app.command("diff")(diff)
-app.command("certify")(certify)
-app.command("validate")(validate)
-app.command("import")(import_)
-app.command("schema")(schema)
+app.command("evaluate", cls=DecideCommand)(evaluate)
+app.command("batch", cls=DecideCommand)(batch)
+app.command("ask", cls=DecideCommand)(ask)
+app.command("ci", cls=DecideCommand)(ci)
+app.command("explain", cls=DecideCommand)(explain)
+app.command("diff", cls=DecideCommand)(diff)
+app.command("certify", cls=DecideCommand)(certify)
+app.command("validate", cls=DecideCommand)(validate)
+app.command("import", cls=DecideCommand)(import_)
+app.command("schema", cls=DecideCommand)(schema)
 app.add_typer(rubrics_app, name="rubrics")
+app.command("completion", cls=DecideCommand)(completion)
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -76,6 +89,8 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:  # answered before typer builds every command's parser
         print(VERSION_LINE)
         return
+    if COMPLETE_VAR in os.environ:  # the shell asking for completions, through `decide completion`'s script
+        prepare_completion()
     # SIGTERM (a CI runner cancelling a job) unwinds like Ctrl-C: temporary files go, no traceback.
     signal.signal(signal.SIGTERM, _terminate)
     app()

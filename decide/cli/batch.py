@@ -90,7 +90,16 @@ def batch(
     ] = None,
     rubrics: RubricsOption = None,
 ) -> None:
-    """Evaluate every task file: a report each in DIR, plus summary.md, .json and .csv (and .html with -f html)."""
+    """Evaluate many task files: a report each and a summary.
+
+    Into --out-dir go one report per task and summary.md, summary.json and summary.csv (and
+    summary.html with -f html); folders are searched for *.yaml and *.yml.
+
+    \b
+    Examples:
+      decide batch tasks/ --out-dir reports/
+      decide batch tasks/ -d reports/ -f html -j 4
+    """
     from decide.batch import run_batch
     from decide.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Problem, Terminated, shown
     from decide.loading.paths import collect_task_files

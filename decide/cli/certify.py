@@ -66,7 +66,7 @@ def _date(text: str | None) -> datetime.date:
 
 
 def certify(
-    task: TaskArgument,
+    task: TaskFileArgument,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="CERT", help="Write the certificate.")
     ] = None,

@@ -39,7 +39,16 @@ def ci(
         bool, typer.Option("--show-config", help="Print the settings in force and where each came from.")
     ] = False,
 ) -> None:
-    """Evaluate task files as a CI gate: exit 1 when the gate fails, 2 on invalid input."""
+    """Gate a CI job: exit 1 when the gate fails, 2 on bad input.
+
+    Settings come from the options, then .decide.yaml or [tool.decide] in pyproject.toml.
+
+    \b
+    Examples:
+      decide ci tasks/
+      decide ci tasks/ --fail-on conditional --sarif decide.sarif
+      decide ci --baseline main.json --json result.json
+    """
     from decide.ci import github, terminal
     from decide.ci import gitlab as gitlab_format
     from decide.ci import junit as junit_format

@@ -11,7 +11,7 @@ import typer
 
 from decide.cli.errors import reported_errors
 from decide.cli.io import emit
-from decide.cli.options import RubricsOption, TaskArgument
+from decide.cli.options import RubricsOption, TaskFileArgument
 
 if TYPE_CHECKING:
     from decide.loading.task import TaskLoader
@@ -30,15 +30,30 @@ class DiffFormat(StrEnum):
 
 
 def explain(
-    task: TaskArgument,
+    task: TaskFileArgument,
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] = ExplainFormat.TEXT,
     what_if: Annotated[
         list[str] | None,
-        typer.Option("--what-if", metavar="FIELD=VALUE", help="Re-evaluate with a field changed (repeatable)."),
+        typer.Option(
+            "--what-if",
+            metavar="FIELD=VALUE",
+            help="Also evaluate with this answer changed, the value as YAML reads it, and compare (repeatable).",
+        ),
     ] = None,
     rubrics: RubricsOption = None,
 ) -> None:
-    """Every criterion's contribution, the decisive rules, the path to ready and what would flip the verdict."""
+    """Why a task got its result, and which answers would change it.
+
+    Each criterion's points, weight and share of its rubric's score; the rules behind the kind, the
+    tier and the level; the fewest control changes that make it ready; every single answer that
+    would change the kind, the tier or the readiness.
+
+    \b
+    Examples:
+      decide explain examples/ticket-triage-agent.yaml
+      decide explain task.yaml --what-if governance.kill_switch=true
+      decide explain task.yaml -f json
+    """
     from decide.engine import evaluate
     from decide.engine.explain import explain as explain_task
     from decide.loading.rubrics import load_rubrics
@@ -89,13 +104,21 @@ def _with_what_ifs(loader: TaskLoader, task: Path, what_if: list[str]) -> Task:
 
 
 def diff(
-    old: Annotated[Path, typer.Argument(metavar="OLD", help="The earlier task file.")],
-    new: Annotated[Path, typer.Argument(metavar="NEW", help="The later task file.")],
+    old: Annotated[Path, typer.Argument(metavar="OLD", help="The earlier version of the task file.")],
+    new: Annotated[Path, typer.Argument(metavar="NEW", help="The later version of the task file.")],
     fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.TEXT,
     rubrics: RubricsOption = None,
 ) -> None:
-    """What changed between two versions of a task, and what it did to the verdict."""
+    """Compare two versions of a task file, and what the change did.
 
+    Every answer that differs, the verdict and scores side by side, the controls a changed level or
+    tier now asks more of, and a warning when autonomy rose with no control made stronger.
+
+    \b
+    Examples:
+      git show HEAD~1:task.yaml > old.yaml && decide diff old.yaml task.yaml
+      decide diff old.yaml task.yaml -f markdown >> "$GITHUB_STEP_SUMMARY"
+    """
     from decide.engine import evaluate
     from decide.loading.rubrics import load_rubrics
     from decide.loading.task import TaskLoader

@@ -27,10 +27,18 @@ def import_(
     force: Annotated[bool, typer.Option("--force", help="Replace task files that already exist.")] = False,
     rubrics: RubricsOption = None,
 ) -> None:
-    """Import an inventory: one draft task file per use case, each answer naming its column.
+    """Import an inventory CSV: one draft task file per use case.
+
+    Each answer in a draft is commented with the column it came from.
 
     What the inventory does not say is left out, so each report reads it at its most cautious.
-    A row that cannot be imported is reported with its line, and the others are imported."""
+    A row that cannot be imported is reported with its line, and the others are imported.
+
+    \b
+    Examples:
+      decide import omb-inventory inventory.csv --out-dir tasks/
+      decide import my-mapping.yaml inventory.csv --out-dir tasks/ --force
+    """
     from decide.errors import DecideError, Problem
     from decide.importing import import_inventory
     from decide.importing.mapping import load_mapping

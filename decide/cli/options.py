@@ -24,6 +24,7 @@ OutputOption = Annotated[
 TaskArgument = Annotated[
     Path, typer.Argument(metavar="TASK", help="A task file (YAML); - reads standard input.", dir_okay=True)
 ]
+TaskFileArgument = Annotated[Path, typer.Argument(metavar="TASK", help="A task file (YAML).")]
 PathsArgument = Annotated[
     list[Path], typer.Argument(metavar="PATH...", help="Task files, or folders searched for *.yaml and *.yml.")
 ]

@@ -21,9 +21,22 @@ class SchemaName(StrEnum):
 
 
 def schema(
-    which: Annotated[SchemaName, typer.Argument(help="Which schema.")] = SchemaName.TASK, rubrics: RubricsOption = None
+    which: Annotated[
+        SchemaName,
+        typer.Argument(metavar="WHICH", help="task (the default), report, rubric, summary or explain."),
+    ] = SchemaName.TASK,
+    rubrics: RubricsOption = None,
 ) -> None:
-    """Print the JSON Schema of task files (from the rubrics), reports, rubric sets or batch summaries."""
+    """Print a JSON Schema: task, report, rubric, summary, explain.
+
+    The task schema follows the rubric set (--rubrics), so an editor can check and complete task
+    files against the questions an organisation asks.
+
+    \b
+    Examples:
+      decide schema task > task.schema.json
+      decide schema report
+    """
 
     from decide.loading.schemas import packaged_schema
     from decide.report.json_encoding import dump_json

@@ -8,7 +8,15 @@ from decide.cli.options import PathsArgument, RubricsOption
 
 
 def validate(paths: PathsArgument, rubrics: RubricsOption = None) -> None:
-    """Check task files against the rubric set's task schema; list every problem."""
+    """Check task files against the task schema; list every problem.
+
+    One line per problem, FILE:LINE:COLUMN: message; exit 2 when any file is invalid.
+
+    \b
+    Examples:
+      decide validate examples/
+      decide validate task.yaml other.yaml --rubrics strict
+    """
     from decide.errors import DecideError, Problem
     from decide.loading.paths import collect_task_files
     from decide.loading.rubrics import load_rubrics
