@@ -25,7 +25,17 @@ def evaluate(
         typer.Option("--framework", metavar="NAME", help="Show only this framework's references with each gap."),
     ] = None,
 ) -> None:
-    """Evaluate one task: recommendation, risk tier, gaps, pilot and rollback plan."""
+    """Evaluate one task: kind, risk, gaps, pilot and rollback plan.
+
+    The report's format is text on a terminal, or what --format or the -o file's extension says.
+
+    \b
+    Examples:
+      decide evaluate examples/ticket-triage-agent.yaml
+      decide evaluate task.yaml -o report.html
+      decide evaluate task.yaml --framework eu-ai-act
+      cat task.yaml | decide evaluate - -f json
+    """
     from decide.engine import evaluate as evaluate_task
     from decide.errors import DecideError
     from decide.loading.rubrics import load_rubrics

@@ -9,9 +9,14 @@ from typing import Annotated
 import typer
 
 from decide.cli.errors import reported_errors
+from decide.cli.help import DecideCommand
 from decide.cli.io import emit
 
-rubrics_app = typer.Typer(help="Inspect and check rubric sets.", rich_markup_mode=None)
+rubrics_app = typer.Typer(
+    help="Inspect and check rubric sets.\n\nWithout a command, lists the bundled sets (default, strict, relaxed).\n\n"
+    "\b\nExamples:\n  decide rubrics show strict\n  decide rubrics validate my-rubrics/",
+    rich_markup_mode=None,
+)
 
 
 class DocFormat(StrEnum):
@@ -27,9 +32,14 @@ def rubrics_root(context: typer.Context) -> None:
         list_sets()
 
 
-@rubrics_app.command("list")
+@rubrics_app.command("list", cls=DecideCommand)
 def list_sets() -> None:
-    """List the bundled rubric sets."""
+    """List the bundled rubric sets: name, version and what each is for.
+
+    \b
+    Example:
+      decide rubrics list
+    """
     from decide.loading.rubrics import bundled_sets, load_rubrics
 
     with reported_errors():
@@ -37,12 +47,18 @@ def list_sets() -> None:
         emit("".join(f"{s.name}\t{s.version}\t{s.description}\n" for s in sets), None)
 
 
-@rubrics_app.command("show")
+@rubrics_app.command("show", cls=DecideCommand)
 def show(
     which: Annotated[str | None, typer.Argument(metavar="[NAME|DIR]", help="A bundled set or a folder.")] = None,
     fmt: Annotated[DocFormat, typer.Option("--format", "-f", help="Output format.")] = DocFormat.TEXT,
 ) -> None:
-    """Print every criterion with its question, options and points."""
+    """Print every criterion with its question, options and points.
+
+    \b
+    Examples:
+      decide rubrics show
+      decide rubrics show strict -f markdown > rubrics.md
+    """
     from decide.loading.rubrics import load_rubrics
     from decide.report.rubric_docs import RUBRIC_RENDERERS
 
@@ -50,9 +66,16 @@ def show(
         emit(RUBRIC_RENDERERS[fmt.value](load_rubrics(which)), None)
 
 
-@rubrics_app.command("validate")
+@rubrics_app.command("validate", cls=DecideCommand)
 def validate_set(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A rubric set folder.")]) -> None:
-    """Check a rubric set folder: every file against the rubric schema, and the set for coherence."""
+    """Check a rubric set folder: its files and their coherence.
+
+    Every file against the rubric schema, then the set as a whole: one line per problem.
+
+    \b
+    Example:
+      cp -r rubrics my-rubrics && decide rubrics validate my-rubrics
+    """
     from decide.loading.rubrics import load_rubrics
 
     with reported_errors():
@@ -60,11 +83,19 @@ def validate_set(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A r
         emit(f"{folder}: rubric set {rubric_set.name} {rubric_set.version} is valid\n", None)
 
 
-@rubrics_app.command("controls")
+@rubrics_app.command("controls", cls=DecideCommand)
 def controls(
     which: Annotated[str | None, typer.Argument(metavar="[NAME|DIR]", help="A bundled set or a folder.")] = None,
 ) -> None:
-    """Print the controls catalogue: which framework clauses each governance control answers to."""
+    """Print which framework clauses each control answers to.
+
+    The controls catalogue: each governance control with its clauses, then each named risk (as
+    risk.ID) with the clauses that name it.
+
+    \b
+    Example:
+      decide rubrics controls | grep "EU AI Act"
+    """
     from decide.loading.rubrics import load_rubrics
 
     with reported_errors():
