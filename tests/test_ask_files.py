@@ -125,7 +125,7 @@ def test_not_sure_survives_a_resume_and_the_cursor_stays_on_it(tmp_path: Path) -
     resumed.pick(0)  # Enter keeps it
     resumed.reaches(QUESTIONS[4])
     resumed.child.sendcontrol("c")
-    resumed.child.expect("stopped before any answer was given")  # nothing changed: the draft is as it was
+    resumed.child.expect("stopped before any answer changed; t.draft.yaml is as it was, and nothing was saved")
     assert resumed.finish() == 130
     document, _ = read_yaml_file(draft)
     assert document["autonomy"]["initiation"] is None

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 BACK = "← Back"
 NOT_SURE = "Not sure: take the most cautious reading"
 SAVE = "Save and show the report"
-QUIT = "Quit without saving"
+QUIT = "Stop here: keep the answers in a draft, not in the task file"
 DRAFT_SUFFIX = ".draft.yaml"
 
 
@@ -372,8 +372,8 @@ class _Session:
 
         code = EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
         if self.answers == self.given:
-            unchanged = f" ({self.source.path} is as it was)" if self.source is not None else ""
-            print(f"\ndecide: stopped before any answer was given; nothing was saved{unchanged}.", file=sys.stderr)
+            said = "was given;" if self.source is None else f"changed; {self.source.path} is as it was, and"
+            print(f"\ndecide: stopped before any answer {said} nothing was saved.", file=sys.stderr)
             raise typer.Exit(code)
         draft, note = self.draft_path()
         write_atomic(draft, self.text(draft=True))
