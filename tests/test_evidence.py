@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from decide.cli import app
-from tests.conftest import copy_example
+from tests.conftest import ROOT, copy_example
 
 INVENTORY = "inventory-replenishment"
 KILL_SWITCH_ITEM = '    - {ref: evidence/inventory-replenishment/kill-switch-test.md, date: "2026-11-12"}\n'
@@ -183,3 +184,16 @@ def test_ci_reports_evidence_findings_on_their_line_in_every_format(task: Path, 
     assert f"tasks/{INVENTORY}.yaml:{item_line}:" in (repo / "r.xml").read_text(encoding="utf-8")
     assert "kill\\_switch: blocking, evidence unusable" in (repo / "r.md").read_text(encoding="utf-8")
     assert f"::error file=tasks/{INVENTORY}.yaml,line={item_line}," in result.stdout
+
+
+def test_a_rule_naming_no_control_is_a_located_rubric_error(tmp_path: Path) -> None:
+    rubrics = tmp_path / "rubrics"
+    shutil.copytree(ROOT / "rubrics", rubrics)
+    controls = rubrics / "controls.yaml"
+    text = controls.read_text(encoding="utf-8")
+    controls.write_text(text.replace("controls: [monitoring, evaluation]", "controls: [monitoring, evalution]"), "utf-8")
+    line = controls.read_text(encoding="utf-8").splitlines().index("      controls: [monitoring, evalution]") + 1
+    result = CliRunner().invoke(app, ["rubrics", "validate", str(rubrics)])
+    assert result.exit_code == 2
+    assert (f"{rubrics / 'controls.yaml'}:{line}:30: evidence: 'evalution' is not a governance control "
+            "(did you mean 'evaluation'?)") in result.stderr  # fmt: skip

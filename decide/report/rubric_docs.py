@@ -65,7 +65,31 @@ def markdown(rubrics: RubricSet) -> str:
                 f"Left out, it is taken as: `{_cautious(criterion)}`.",
                 "",
             ]
-    return "\n".join(lines)
+    return "\n".join([*lines, *_evidence_markdown(rubrics)])
+
+
+def _max_ages(rubrics: RubricSet) -> str:
+    return ", ".join(f"{tier} {days} days" for tier, days in rubrics.evidence_max_age.items())
+
+
+def _evidence_markdown(rubrics: RubricSet) -> list[str]:
+    rows = [[f"`{rule.id}`", escape(rule.why), ", ".join(f"`{c}`" for c in rule.controls),
+             "blocking" if rule.blocking else "advisory"] for rule in rubrics.evidence_rules]  # fmt: skip
+    return [
+        "## `evidence`: what backs each claimed control",
+        "",
+        "Optional. For each governance control, a list of items `{ref, date, note}` (`ref` required): `ref` is a "
+        "path from the task file's folder, inside its repository (the nearest folder above holding `.git`), or a "
+        "URL, which is recorded and never fetched; `date` (`YYYY-MM-DD`) is when it was last verified. Where a "
+        "rule below applies, a required control the task claims must be evidenced: evidence that is missing, "
+        "cannot be read, or is older than the tier allows is a finding of the rule's severity, apart from the "
+        "gaps, and the control does not count towards the level cleared today.",
+        "",
+        *(table(["Rule", "Why", "Controls", "Short of evidence"], rows) if rows else ["No rule asks for evidence."]),
+        "",
+        f"Evidence may be this old, by tier: {_max_ages(rubrics)}.",
+        "",
+    ]
 
 
 def text(rubrics: RubricSet) -> str:
@@ -81,7 +105,10 @@ def text(rubrics: RubricSet) -> str:
                 lines.append(f"      {v:<18} {points:>5g}  {label}")
                 lines += [f"{'':>32}to close a gap from here: {remedy}"] if remedy else []
         lines.append("")
-    return "\n".join(lines)
+    lines.append(f"Evidence (max age: {_max_ages(rubrics)}):")
+    lines += [f"  {rule.id} [{'blocking' if rule.blocking else 'advisory'}]: {', '.join(rule.controls)}"
+              for rule in rubrics.evidence_rules]  # fmt: skip
+    return "\n".join(lines) + "\n"
 
 
 def as_json(rubrics: RubricSet) -> str:
@@ -106,6 +133,14 @@ def as_json(rubrics: RubricSet) -> str:
                 for c in rubric.criteria
             ]
             for rubric in rubrics.rubrics.values()
+        },
+        "evidence": {
+            "max_age_days": dict(rubrics.evidence_max_age),
+            "rules": [
+                {"id": r.id, "why": r.why, "controls": list(r.controls),
+                 "missing": "blocking" if r.blocking else "advisory"}
+                for r in rubrics.evidence_rules
+            ],
         },
     }
     return dump_json(document)
