@@ -120,7 +120,7 @@ def test_markdown_report_names_the_range_and_the_deciding_questions(draft: Path)
     assert result.exit_code == 0, result.output
     report = json.loads(run_cli("evaluate", "--format", "json", str(draft)).stdout)
     span = report["risk"]["tier_range"]
-    assert f"could be as low as {span['best']}" in result.stdout
+    assert f"as low as {span['best']}" in result.stdout
     assert span["deciding"][0] in result.stdout
 
 
@@ -129,5 +129,5 @@ def test_a_complete_task_has_no_range() -> None:
     result = run_cli("evaluate", "--format", "json", str(root / "examples" / "ticket-triage-agent.yaml"))
     span = json.loads(result.stdout)["risk"]["tier_range"]
     assert span["deciding"] == [] and span["best"] == span["cautious"]
-    assert "could be as low as" not in run_cli("evaluate", "--format", "markdown",
+    assert "as low as" not in run_cli("evaluate", "--format", "markdown",
                                                str(root / "examples" / "ticket-triage-agent.yaml")).stdout
