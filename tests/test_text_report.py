@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -63,10 +64,27 @@ def test_a_left_out_control_marks_the_readiness_and_the_levels_not_the_kind(runn
     assert "governance.escalation = none" in report.split("\nAssumptions\n", 1)[1]
 
 
-def test_left_out_autonomy_answers_mark_the_kind_and_the_tier(runner: CliRunner, tmp_path: Path) -> None:
+def test_left_out_autonomy_answers_mark_the_kind(runner: CliRunner, tmp_path: Path) -> None:
     report = _text(runner, _without(tmp_path, "autonomy.planning", "autonomy.unattended"))
-    assert {"Recommendation", "Risk tier"} <= _marked(report)
-    assert "Risk tier       high *  (score" in report or "critical *  (score" in report
+    assert "Recommendation" in _marked(report)
+    assert LEGEND in report
+
+
+@pytest.mark.parametrize(
+    "left_out",
+    [("scope.impact", "scope.reach", "data_access.sensitivity", "data_access.write"), ("governance.review",)],
+    ids=["risk answers", "a control"],
+)
+def test_the_tier_is_marked_exactly_when_answering_could_lower_it(
+    runner: CliRunner, tmp_path: Path, left_out: tuple[str, ...]
+) -> None:
+    task = _without(tmp_path, *left_out)
+    report = _text(runner, task)
+    deciding = json.loads(_text(runner, task, "-f", "json"))["risk"]["tier_range"]["deciding"]
+    assert ("Risk tier" in _marked(report)) == bool(deciding)
+    if deciding:
+        assert re.search(r"Risk tier +\w+ \*  \(score", report)
+        assert deciding[0] in " ".join(report.split("\nGovernance gaps\n")[0].split())
 
 
 def test_framework_references_follow_each_gap_only_for_that_framework(runner: CliRunner) -> None:
@@ -76,7 +94,7 @@ def test_framework_references_follow_each_gap_only_for_that_framework(runner: Cl
     rollback = report.split(" rollback ", 1)[1].split("\n kill_switch", 1)[0]
     assert "[no clause]" in " ".join(rollback.split())  # the EU AI Act has no clause for the rollback procedure
     assert "MANAGE" not in report and "LLM06" not in report  # other frameworks' clauses stay out
-    assert "References: the EU AI Act clauses a gap answers to are in brackets" in report
+    assert re.search(r"References: the EU AI Act \(\S+\) clauses a gap answers to are in brackets", report)
 
 
 def test_without_a_framework_the_report_counts_the_references_and_names_the_option(runner: CliRunner) -> None:

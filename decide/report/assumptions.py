@@ -1,8 +1,10 @@
 """Which headlines of a report rest on answers the task file left out (taken at their cautious reading).
 
-Read from the result, never re-scored: an answer left out weighs in a headline when it scored
-points in a rubric the headline is made from, when a rule that held for the headline names it, or,
-for the readiness and the levels, when it is a control the work falls short on.
+Read from the result, never re-scored. The tier rests on them when answering them could lower it
+(the engine's tier range). Another headline rests on an answer left out when it scored points in a
+rubric the headline is made from, when a rule that held for the headline names it, or, for the
+readiness and the levels, when it is a control the work falls short on; the readiness also rests on
+whatever the tier and the level rest on, since the controls required follow them.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from collections.abc import Iterable
 
 from decide.model import Facts, Gap, Report, Rule
 
-HEADLINES = ("kind", "tier", "level", "readiness")
-# The rubrics whose points make each score-based headline: the kind from the autonomy demand, the
-# tier from scope and data access amplified by autonomy.
-SCORED_FROM = {"kind": ("autonomy",), "tier": ("autonomy", "scope", "data_access")}
+# The rubrics whose points make a score-based headline: the kind, from the autonomy demand.
+SCORED_FROM = {"kind": ("autonomy",)}
 
 
 def assumed_behind(report: Report) -> dict[str, tuple[str, ...]]:
@@ -24,14 +24,13 @@ def assumed_behind(report: Report) -> dict[str, tuple[str, ...]]:
         return {}
     a, rubrics = report.assessment, report.rubrics
     held = _held(a.facts, (*rubrics.demand_bonuses, *rubrics.agentic, rubrics.conversational))
-    floors = _held(a.facts, (*rubrics.floors, *a.named_risks))
     targets = [rule for rule in _held(a.facts, rubrics.target_rules) if rule.level == a.target_level]
     # A control falls short at the target (readiness) or at the first level not cleared (the levels).
     next_level = a.start_level + 1 if a.cleared else a.start_level
     short = {"readiness": _controls(a.gaps), "level": _controls(a.gaps_by_level.get(next_level, ()))}
-    rules: dict[str, list[Rule]] = {"kind": held, "tier": floors, "level": targets, "readiness": []}
-    behind: dict[str, tuple[str, ...]] = {}
-    for headline in HEADLINES:
+    rules: dict[str, list[Rule]] = {"kind": held, "level": targets, "readiness": []}
+    behind: dict[str, tuple[str, ...]] = {"tier": a.tier_range.deciding} if a.tier_range.open else {}
+    for headline in ("kind", "level", "readiness"):
         fields = tuple(
             r.field
             for r in assumed

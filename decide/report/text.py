@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from decide.model import Report, cleared_text, display
-from decide.report import RenderOptions, gap_reasons, risk_gaps
+from decide.report import RenderOptions, gap_reasons, risk_gaps, tier_range_text
 from decide.report.assumptions import assumed_behind
 from decide.report.markdown import what_would_change
 
@@ -79,6 +79,7 @@ def _why(report: Report) -> Group:
                 *a.tier_reasons,
                 _decisive(report, "scope"),
                 _decisive(report, "data_access"),
+                *filter(None, [tier_range_text(report)]),
                 *(f"Named risk, {risk.title}: {risk.description}" for risk in a.named_risks),
             ]
         )
