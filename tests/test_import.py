@@ -292,6 +292,7 @@ answers:
     (('"Yes": {answer: personal', '"Yes": {answer: personnel'),
      "data_access.sensitivity: 'personnel' is not a valid answer (public, internal, confidential, personal, special)"),
     (("version: 1", "version: 2"), "version: must be 1, got 2"),
+    (("{key: x-omb-agency, column: agency}", "{key: x-omb-id, column: agency}"), "keep: 'x-omb-id' is kept twice"),
 ])
 def test_a_mistake_in_a_mapping_is_located(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     text = MAPPING.read_text(encoding="utf-8")

@@ -24,17 +24,12 @@ from decide.output import publish, write_temporary
 _ID_LENGTH = 60
 
 
-class Written(NamedTuple):
-    line: int
-    path: Path
-
-
 class ImportResult(NamedTuple):
     """What an import did, row by row: what the command reports."""
 
     rows: int  # rows with content (blank ones aside)
     blank: int
-    written: tuple[Written, ...]
+    written: tuple[Path, ...]  # the drafts, in the inventory's order
     refused: tuple[Noticed, ...]  # rows not imported, with the reason
     noticed: tuple[Noticed, ...]  # rows imported, with something to say about them
     left_out: Counter[str]  # field -> drafts that leave it out
@@ -90,7 +85,7 @@ def import_inventory(
         raise DecideError.at(name, f"not a {mapping.title}: the header has no {', '.join(missing)}", 1, 1)
     _make_folder(out_dir)
     ids = _Ids(mapping)
-    written: list[Written] = []
+    written: list[Path] = []
     refused: list[Noticed] = []
     noticed: list[Noticed] = []
     left_out: Counter[str] = Counter()
@@ -125,7 +120,7 @@ def import_inventory(
         except DecideError as error:  # a folder in the way, a full disk: this row's, said with its line
             refused.append(Noticed(row.line, str(error.problems[0])))
             continue
-        written.append(Written(row.line, path))
+        written.append(path)
         noticed += renamed + list(draft.noticed)
         left_out.update(field for field in mapping.fields if field not in draft.answered)
         fallbacks.update(draft.fallbacks)

@@ -112,9 +112,9 @@ def build_draft(mapping: Mapping, row: Row, task_id: str, source: str) -> Draft:
         column, value = found
         if column != columns[0]:
             fallbacks.append(f"{key} from {column}")
-            lines.append(f"{key}: {quoted(value)}  # {column} ({columns[0]} is blank)")
+            lines.append(f"{key}: {quoted(value)}  # {_comment(column)} ({_comment(columns[0])} is blank)")
         else:
-            lines.append(f"{key}: {quoted(value)}  # {column}")
+            lines.append(f"{key}: {quoted(value)}  # {_comment(column)}")
     parts = [(label, row.cells.get(column, "").strip()) for column, label in mapping.description]
     description = "\n\n".join(f"{label}: {value}" for label, value in parts if value)
     if description:
@@ -131,9 +131,9 @@ def build_draft(mapping: Mapping, row: Row, task_id: str, source: str) -> Draft:
             elif not items:
                 continue
             else:
-                lines.append(f"{kept.key}: [{', '.join(quoted(item) for item in items)}]  # {kept.column}")
+                lines.append(f"{kept.key}: [{', '.join(quoted(item) for item in items)}]  # {_comment(kept.column)}")
                 continue
-        lines.append(f"{kept.key}: {quoted(value)}  # {kept.column}")
+        lines.append(f"{kept.key}: {quoted(value)}  # {_comment(kept.column)}")
     answers, unmatched = _answers(mapping, row)
     noticed += unmatched
     for section in RUBRICS:
@@ -145,8 +145,8 @@ def build_draft(mapping: Mapping, row: Row, task_id: str, source: str) -> Draft:
                 left_out.append(name)
                 continue
             answer, column, value = answers[field]
-            note = f" ({answer.note})" if answer.note else ""
-            lines.append(f"  {name}: {_scalar(answer.value)}  # {column}: {_comment(value)!r}{note}")
+            note = f" ({_comment(answer.note)})" if answer.note else ""
+            lines.append(f"  {name}: {_scalar(answer.value)}  # {_comment(column)}: {_comment(value)!r}{note}")
         if left_out:
             lines.append(f"  # Left out, the inventory does not say: {', '.join(left_out)}")
     return Draft("\n".join(lines) + "\n", tuple(answers), tuple(fallbacks), tuple(noticed))

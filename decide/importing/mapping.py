@@ -95,6 +95,12 @@ def load_mapping(name_or_file: str, rubrics: RubricSet) -> Mapping:
     if problems:
         raise DecideError(problems)
     criteria = {c.field: c for name in RUBRICS for c in rubrics.rubrics[name].criteria}
+    kept_keys: set[str] = set()
+    for kept in document.get("keep", ()):
+        if kept["key"] in kept_keys:
+            line, column = kept.value_marks["key"]
+            problems.append(Problem(shown, line, column, f"keep: {kept['key']!r} is kept twice"))
+        kept_keys.add(kept["key"])
     answers = []
     for rule in document["answers"]:
         problems += _rule_problems(rule, criteria, shown)
