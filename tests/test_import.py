@@ -357,3 +357,32 @@ def test_a_draft_that_cannot_be_written_is_that_rows_problem(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr
     assert (out / "xyz-2.yaml").is_file()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_whatever_text_a_cell_holds_the_draft_is_valid_and_keeps_it() -> None:
+    """Property over generated cells: the draft parses and validates, and its text fields hold the cell's text."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from decide.importing.draft import build_draft
+    from decide.importing.mapping import load_mapping
+    from decide.importing.rows import Row
+    from decide.loading.rubrics import load_rubrics
+    from decide.loading.task import TaskLoader
+
+    rubrics = load_rubrics()
+    mapping, loader = load_mapping("omb-inventory", rubrics), TaskLoader(rubrics)
+    # Any character a decoded CSV cell can hold: every code point but the surrogates.
+    cell = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1).filter(lambda text: text.strip() != "")
+
+    @settings(max_examples=300, deadline=None)
+    @given(name=cell, problem=cell, other=st.text(st.characters(blacklist_categories=["Cs"])))
+    def check(name: str, problem: str, other: str) -> None:
+        cells = {column: other for column in header()}
+        cells.update(use_case_name=name, problem_solved=problem, agency_bureau="B", id="X-1")
+        built = build_draft(mapping, Row(2, cells), "x-1", "inventory.csv line 2")
+        task = loader.load_bytes(built.text.encode("utf-8"), "x-1.yaml")
+        assert (task.title, task.objective) == (name.strip(), problem.strip())
+        assert task.description is not None and task.description.startswith(f"Problem: {problem.strip()}")
+
+    check()
