@@ -275,8 +275,8 @@ def saved_text(
 ) -> tuple[str, bool]:
     """The answers written into ``source``, the text of the task file (or draft) they started from: only
     the fields whose answer changed are touched. Also whether the file's own layout was kept: if it cannot
-    be (a layout the editor cannot follow), the answers are written as a new file, with the file's id,
-    description and own keys carried over."""
+    be (a layout the editor cannot follow), the answers are written as a new file, with everything else
+    the file holds (id, description, own keys, evidence...) carried over."""
     if not isinstance(document, Mapping):
         return task_file(asked, answers, rubrics, draft=draft), True
     text = source
@@ -290,11 +290,15 @@ def saved_text(
         kept = [
             f"{json.dumps(str(key))}: {json.dumps(_plain(value), ensure_ascii=False)}"
             for key, value in document.items()
-            if key in ("id", "description") or (str(key).startswith("x-") and key != LEFT_EMPTY_KEY)
+            if key not in _ASKED_FOR
         ]
         head, _, rest = fresh.partition("\nid: ")
         rest = rest.partition("\n")[2] if "id" in document else "id: " + rest
         return "\n".join([head, *kept, rest]), False
+
+
+# What the questions answer: everything else in a file is carried over as it is.
+_ASKED_FOR = {"version", "title", "objective", "owner", *RUBRICS, "metrics", LEFT_EMPTY_KEY}
 
 
 def _plain(value: Any) -> Any:

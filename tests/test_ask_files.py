@@ -4,12 +4,16 @@ first question, drafts that never replace another or hold nothing, `--from` edit
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from decide.loading.task import TaskLoader
 from decide.loading.yaml_source import read_yaml_file
+from decide.model import RUBRICS as SECTIONS
+from decide.questionnaire import answers_from
 from tests.conftest import ROOT
 from tests.test_ask import DOWN, ENTER, LOW_RISK, QUESTIONS, RUBRICS, UP, Person
 
@@ -215,3 +219,32 @@ def test_from_an_imported_draft_only_the_unanswered_questions_are_asked(tmp_path
     assert task.answers["autonomy.initiation"] == "user" and task.answers["governance.kill_switch"] is True
     assert task.answers["governance.owner"] == "Benefits office"
     assert "autonomy.planning" not in task.answers  # "not sure" stays the cautious reading
+
+
+def test_from_a_draft_decide_import_wrote_only_its_unanswered_questions_are_asked(tmp_path: Path) -> None:
+    sample = ROOT / "examples" / "inventory" / "omb-2025-ai-use-case-inventory-sample.csv"
+    imported = subprocess.run([sys.executable, "-m", "decide", "import", "omb-inventory", str(sample), "--out-dir",
+                               str(tmp_path)], capture_output=True, text=True, check=False, cwd=ROOT)  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    # The first draft the inventory answers a governance question for.
+    drafts = {draft: answers_from(read_yaml_file(draft)[0], QUESTIONS) for draft in sorted(tmp_path.glob("*.yaml"))}
+    path, given = next((draft, answers) for draft, answers in drafts.items()
+                       if any(key.startswith("governance.") for key in answers))  # fmt: skip
+    before = path.read_text(encoding="utf-8")
+    unanswered = [question for question in QUESTIONS if question.key not in given]
+    first_choice = next(question for question in unanswered if question.choices)
+    person = Person("--from", path.name, cwd=tmp_path)
+    person.child.expect(f"{len(given)} answered, {len(unanswered)} to go")
+    person.pick(0)
+    for question in unanswered:  # only these, each starting on "Not sure" (or empty); the summary comes next
+        if question is first_choice:
+            person.answer(question, {question.key: 0}, from_not_sure=True)
+        else:
+            person.reaches(question)
+            person.child.send(ENTER)
+    _save_in_place(person, path.name)
+    after = path.read_text(encoding="utf-8")
+    assert [line for line in after.splitlines() if line in before.splitlines()] == before.splitlines()
+    task = TaskLoader(RUBRICS).load(path)
+    in_sections = {key: value for key, value in given.items() if key.split(".")[0] in SECTIONS and value is not None}
+    assert task.answers == {**in_sections, first_choice.key: first_choice.choices[0][0]}  # and nothing else new

@@ -309,7 +309,7 @@ class _Session:
                                 draft=draft, name=str(self.source.path))  # fmt: skip
         if not kept:
             print(f"decide: could not keep the layout of {self.source.path} (its comments are not carried over); "
-                  "its id, description and x- keys are kept", file=sys.stderr)  # fmt: skip
+                  "all else in it (id, description, x- keys...) is kept", file=sys.stderr)  # fmt: skip
         return text
 
     def save(self) -> Path:
