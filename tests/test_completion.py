@@ -95,7 +95,9 @@ def _run(shell: str, program: str) -> list[str]:
 
 def test_fish_completes_through_its_own_completion_engine() -> None:
     # `complete -C` asks fish what it would offer on Tab, with the script loaded as a user would.
-    offered = _run("fish", 'decide completion fish | source; complete -C "decide ev"; complete -C "decide evaluate --fr"')
+    offered = _run(
+        "fish", 'decide completion fish | source; complete -C "decide ev"; complete -C "decide evaluate --fr"'
+    )
     assert [line.split("\t")[0] for line in offered] == ["evaluate", "--framework"]
     assert sorted(_run("fish", 'decide completion fish | source; complete -C "decide evaluate t.yaml -f "')) == [
         "html", "json", "markdown", "text"]  # fmt: skip
