@@ -219,3 +219,40 @@ def test_the_screenshots_script_photographs_both_pages_on_both_screens(tmp_path:
         assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == width, name
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert all(f"docs/screenshots/{name}.png" in readme for name in ("report-desktop", "portfolio-phone"))
+
+
+def test_a_portfolio_of_hundreds_of_tasks(browser: Any, tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        text = example.read_text(encoding="utf-8")
+        for n in range(50):
+            (tasks / f"{example.stem}-{n}.yaml").write_text(text.replace(f"id: {example.stem}", f"id: {example.stem}-{n}"),
+                                                           encoding="utf-8")  # fmt: skip
+    out = tmp_path / "out"
+    CliRunner().invoke(app, ["batch", str(tasks), "--out-dir", str(out), "-f", "html"])
+    page = _open(browser, out / "summary.html", PHONE)
+    rows = "#task-table tbody tr:not([hidden])"
+    assert page.locator(rows).count() == 250
+    readiness = page.eval_on_selector_all(rows, "rows => rows.map(r => r.dataset.readiness)")
+    assert readiness == sorted(readiness, key=["not-ready", "conditional", "ready"].index)  # worst first
+    page.fill("#search", "ticket-triage-agent-17")
+    assert page.locator(rows).count() == 1
+    page.fill("#search", "")
+    page.select_option("#tier", "critical")
+    page.select_option("#kind", "hybrid")
+    assert page.locator(rows).count() == 50 and page.locator("#shown").inner_text() == "Showing 50 of 250 tasks."
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.close()
+
+
+def test_the_portfolio_prints_without_its_controls(browser: Any, batch: Path) -> None:
+    page = _open(browser, batch / "summary.html", DESKTOP, "dark")
+    page.emulate_media(media="print", color_scheme="dark")
+    assert page.eval_on_selector("#task-table thead", "e => getComputedStyle(e).display") == "table-header-group"
+    arrow = "e => getComputedStyle(e, '::after').display"
+    assert page.eval_on_selector("#task-table button.sort", arrow) == "none"  # no sort arrows on paper
+    assert page.eval_on_selector("#filters", "e => getComputedStyle(e).display") == "none"
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", page.pdf(format="A4"))) <= 3
+    page.close()
