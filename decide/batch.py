@@ -127,7 +127,7 @@ def _start_worker(worker_args: tuple[Any, ...], parent: int) -> None:
     # A worker must end when the main process dies, even by SIGKILL, or it waits for work forever. A
     # thread that checks the parent's process id (a new parent adopts the orphan) works wherever there
     # is fork. Linux's PR_SET_PDEATHSIG would need ctypes, and it fires when the *thread* that started
-    # the worker ends, which in a process pool need not be the main thread.
+    # the worker ends: a library caller may run a batch in a thread that ends before its process does.
     threading.Thread(target=_end_with, args=(parent,), name="end-with-parent", daemon=True).start()
     _in_this_process["worker"] = _Worker(*worker_args)
 
@@ -174,16 +174,15 @@ def _in_workers(
             if len(waiting) >= jobs * IN_FLIGHT:
                 break
         while waiting:
-            try:
-                outcomes = waiting.popleft().result()
-            except BrokenProcessPool:  # a worker killed, by the system running out of memory, say
-                raise DecideError.at("decide", (
-                    "a worker process ended unexpectedly; the reports written are complete, no summary was written"
-                )) from None  # fmt: skip
+            outcomes = waiting.popleft().result()
             another = next(following, None)
             if another is not None:
                 waiting.append(pool.submit(_work, another))
             yield outcomes
+    except BrokenProcessPool:  # a worker killed, by the system running out of memory, say
+        raise DecideError.at("decide", (
+            "a worker process ended unexpectedly; the reports written are complete, no summary was written"
+        )) from None  # fmt: skip
     finally:
         # Done, interrupted or failed: chunks not started are dropped, those under way end, and only
         # then are the temporary files swept up.
@@ -229,6 +228,11 @@ class OutputFolder:
             self._close()
             raise DecideError.at(str(self.path), (
                 "another `decide batch` is writing into this folder; wait for it to end, or choose another --out-dir"
+            )) from None  # fmt: skip
+        except OSError as error:  # a file system without locks
+            self._close()
+            raise WriteFailed.at(str(self.path), (
+                f"cannot lock the folder for this run ({error.strerror or error}); choose another --out-dir"
             )) from None  # fmt: skip
         try:
             with open(os.dup(self._record), encoding="utf-8", errors="replace") as text:
