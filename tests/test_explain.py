@@ -131,6 +131,11 @@ def test_what_if_mistakes_name_the_option_not_the_task_file(runner: CliRunner) -
     assert value.exit_code == 2
     assert value.stderr.startswith("--what-if governance.kill_switch=maybe: governance.kill_switch: ")
     assert EXAMPLE not in value.stderr and "Traceback" not in value.stderr
+    metric = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "metrics.eror_rate.baseline=0.1"])
+    assert metric.stderr.endswith("did you mean metrics.error_rate.baseline?\n")
+    # Any field of a task file may be changed, not only the rubrics' answers.
+    hours = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "metrics.time_saved_hours_per_week=45"])
+    assert hours.exit_code == 0 and "  metrics.time_saved_hours_per_week: null → 45\n" in hours.stdout
     nothing = runner.invoke(app, ["explain", EXAMPLE, "--what-if", "zzz=1"])
     assert nothing.stderr == "--what-if zzz=1: unknown field 'zzz': `decide rubrics show` lists the fields\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -80,15 +80,16 @@ def _with_what_ifs(loader: TaskLoader, task: Path, what_if: list[str]) -> Task:
     The file itself has loaded already, so every problem found now comes from an option: each is
     told against the option whose field it names."""
     from decide.errors import DecideError, Problem
+    from decide.loading.task import task_schema
 
-    fields = [criterion.field for criterion in loader.rubrics.criteria()]
+    fields = _paths(task_schema(loader.rubrics))
     for option in what_if:
         field, equals, _ = option.partition("=")
         field = field.strip()
         if not equals or not field:
             raise DecideError.at(f"--what-if {option}", "write FIELD=VALUE, such as governance.kill_switch=true")
         if field not in fields:
-            same_name = [known for known in fields if known.partition(".")[2] == field]
+            same_name = [known for known in fields if known.rpartition(".")[2] == field]
             close = same_name or difflib.get_close_matches(field, fields, n=1)
             hint = f": did you mean {close[0]}?" if close else ": `decide rubrics show` lists the fields"
             raise DecideError.at(f"--what-if {option}", f"unknown field {field!r}{hint}")
@@ -101,6 +102,14 @@ def _with_what_ifs(loader: TaskLoader, task: Path, what_if: list[str]) -> Task:
             return Problem(f"--what-if {named[0] if named else ' '.join(what_if)}", message=problem.message)
 
         raise DecideError([blamed(problem) for problem in error.problems]) from None
+
+
+def _paths(schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every dotted field a task file may set, as its schema names them: governance.kill_switch, metrics.error_rate."""
+    paths = []
+    for key, part in schema.get("properties", {}).items():
+        paths += [prefix + key, *_paths(part, f"{prefix}{key}.")]
+    return paths
 
 
 def diff(
