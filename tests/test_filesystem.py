@@ -120,6 +120,31 @@ def test_leftovers_of_any_earlier_run_are_swept_whatever_its_process_id(tmp_path
     assert (out / "notes.txt").read_text(encoding="utf-8") == "the user's own file"  # not decide's: kept
 
 
+def test_a_rerun_as_process_1_after_a_killed_process_1_evaluates_every_task(tmp_path: Path) -> None:
+    """The container case: both runs are process 1 (a fresh PID namespace each), the first killed mid-batch."""
+    in_namespace = ["unshare", "--pid", "--fork", "--mount-proc"]
+    probe = shutil.which("unshare") and subprocess.run([*in_namespace, "true"], capture_output=True, check=False)
+    if not probe or probe.returncode != 0:
+        pytest.skip("cannot start a process in a PID namespace of its own here (needs root and unshare)")
+    tasks = _portfolio(tmp_path / "tasks", 3000)
+    out = tmp_path / "out"
+    command = [*in_namespace, *DECIDE, "batch", str(tasks), "--out-dir", str(out), "--jobs", "2"]
+    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("task-*.json")) if out.exists() else []) < 20:
+        time.sleep(0.02)
+    (process_1,) = _process_tree(first.pid)[1:]  # unshare's one child: decide, process 1 inside
+    os.kill(process_1, signal.SIGKILL)  # and every process of its namespace with it
+    first.communicate(timeout=30)
+    assert _hidden(out), "the kill left no temporary file to trip over"
+
+    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stderr == ""  # before: valid tasks failed with "cannot write: File exists"
+    assert len(list(out.glob("task-*.json"))) == 3000
+    assert _hidden(out) == []
+
+
 def _task(folder: Path, name: str, task_id: str) -> Path:
     text = EXAMPLES[0].read_text(encoding="utf-8")
     original = next(line for line in text.splitlines() if line.startswith("id: "))
