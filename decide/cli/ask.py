@@ -319,13 +319,20 @@ class _Session:
         from decide.errors import DecideError
         from decide.output import write_atomic
 
-        path = self.default_path()
+        path, text = self.default_path(), self.text(draft=False)
         while True:
             problem = _write_problem(path)
             if problem:
                 print(f"{path}: {problem}", file=sys.stderr)
                 path = _typed_path(path)
                 continue
+            if self.source is not None and self.in_place(path) and text == self.source.text:
+                print(f"No answer changed: {path} is as it was.\n", file=sys.stderr)
+                return path
+            if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+                print(f"{path} already holds these answers.\n", file=sys.stderr)
+                self.remove_resumed_draft(path)
+                return path
             if path.exists() and not (self.agreed is not None and _same_file(path, self.agreed)):
                 question = (f"Write your answers into {path}?" if self.in_place(path)
                             else f"{path} exists. Overwrite it?")  # fmt: skip
@@ -333,11 +340,6 @@ class _Session:
                     path = _typed_path(path)
                     continue
                 self.agreed = path
-            text = self.text(draft=False)
-            unchanged = self.source is not None and self.in_place(path) and text == self.source.text
-            if unchanged or (path.is_file() and path.read_bytes() == text.encode("utf-8")):
-                print(f"No answer changed: {path} is as it was.\n", file=sys.stderr)
-                return path
             try:
                 write_atomic(path, text)
             except DecideError as error:  # the folder changed since it was checked
