@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from decide.engine import evaluate
-from decide.errors import DecideError, Problem
+from decide.errors import DecideError, Problem, shown
 from decide.loading.task import TaskLoader
 from decide.loading.yaml_source import read_source
 from decide.model import Report, RubricSet
@@ -376,7 +376,7 @@ def _settle(
 
 def _id_problems(row: TaskRow, first_seen: dict[str, int], files: Sequence[str]) -> list[Problem]:
     if row.id in first_seen:
-        message = f"duplicate id {row.id!r}: {files[first_seen[row.id]]} has it too; give each task its own id"
+        message = f"duplicate id {row.id!r}: {shown(files[first_seen[row.id]])} has it too; give each task its own id"
         return [Problem(row.source, message=message)]
     if row.id in RESERVED_IDS:
         return [Problem(row.source, message=f"the id {row.id!r} is reserved for the portfolio summary; choose another")]

@@ -343,6 +343,18 @@ def test_a_path_with_control_characters_stays_on_one_line_everywhere(tmp_path: P
     assert f"ok   {tasks}/good\\x1b[2J.yaml (good): " in ci.stdout and "\x1b" not in ci.stdout
 
 
+def test_a_duplicate_id_names_the_other_file_escaped(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    _task(tasks, "first\nof two.yaml", "twin")
+    _task(tasks, "twin.yaml", "twin")
+    result = _decide("batch", str(tasks), "--out-dir", str(tmp_path / "out"))
+    assert result.stderr.splitlines() == [
+        f"{tasks}/twin.yaml: duplicate id 'twin': {tasks}/first\\nof two.yaml has it too; give each task its own id",
+        "decide: 1 invalid task file",
+    ]
+
+
 # --- full and read-only disks: real tmpfs mounts ----------------------------------------------------
 
 

@@ -130,4 +130,4 @@ def batch(
             None,
         )
         if totals.invalid:
-            raise DecideError(Problem("decide", message=f"{totals.invalid} invalid task files"), EXIT_INPUT)
+            raise DecideError(Problem("decide", message=counted(totals.invalid, "invalid task file")), EXIT_INPUT)
