@@ -86,6 +86,10 @@ def test_every_fact_of_the_json_report_is_on_the_page(runner: CliRunner) -> None
         for reference in gap["references"]:
             assert reference["id"] in text and reference["title"] in text
     assert "From level" in text
+    for risk in facts["risk"]["named_risks"]:
+        assert risk["description"] in text and all(r["id"] in text for r in risk["references"])
+    for evidence in facts["evidence"]["controls"]:
+        assert evidence["detail"] in text and evidence["status"] in text
     for equivalent in [*recommendation["start_level_equivalents"].values(),
                        *recommendation["target_level_equivalents"].values()]:  # fmt: skip
         assert equivalent in text  # the level scales
@@ -101,9 +105,9 @@ def test_every_fact_of_the_json_report_is_on_the_page(runner: CliRunner) -> None
 
 def test_the_framework_option_chooses_the_references(runner: CliRunner) -> None:
     every = _text(_page(runner, TRIAGE))
-    assert "EU AI Act Article 14" in every and "NIST AI Risk Management Framework" in every
+    assert "EU AI Act (2024/1689) Article 14" in every and "NIST AI Risk Management Framework (1.0)" in every
     eu_only = _text(_page(runner, TRIAGE, "--framework", "eu-ai-act"))
-    assert "EU AI Act Article 14" in eu_only and "NIST AI Risk Management Framework" not in eu_only
+    assert "EU AI Act (2024/1689) Article 14" in eu_only and "NIST AI Risk Management Framework" not in eu_only
     assert "references to eu-ai-act only" in eu_only
 
 
@@ -116,7 +120,8 @@ def test_the_first_screen_leads_with_the_answer(runner: CliRunner) -> None:
     assert "Build it as an AI agent" in first and "cleared for no level: shadow only → target 3" in first
     assert "Close first Rollback (none → manual, blocking)" in first
     # blocking gaps before advisory ones, whatever order the engine closes them in
-    severities = re.findall(r'class="gap-(blocking|advisory)"', page)
+    gaps = page[page.index('class="cards gaps-table"') :].split("</table>")[0]
+    severities = re.findall(r'class="gap-(blocking|advisory)"', gaps)
     assert severities == sorted(severities, key=("blocking", "advisory").index) and "advisory" in severities
     assert "not-ready</" not in page and ">not-ready" not in page  # the token stays in the JSON report
 

@@ -17,8 +17,8 @@ from markupsafe import Markup, escape
 
 from decide import __version__
 from decide.model import KINDS, READINESS, RUBRICS, TIERS, Reference, Report, display
-from decide.report import RenderOptions, gap_reasons, risk_gaps
-from decide.report.markdown import what_would_change
+from decide.report import RenderOptions, gap_reasons, risk_gaps, tier_range_text
+from decide.report.markdown import evidence_status, what_would_change
 
 if TYPE_CHECKING:
     import jinja2
@@ -95,10 +95,10 @@ def _bands(report: Report) -> list[dict[str, Any]]:
 
 
 def _by_framework(references: list[Reference]) -> dict[str, list[Reference]]:
-    """A gap's references grouped under their frameworks, in the order the catalogue gives them."""
+    """References grouped under their frameworks and editions, in the order the catalogue gives them."""
     grouped: dict[str, list[Reference]] = {}
     for reference in references:
-        grouped.setdefault(reference.title_of_framework, []).append(reference)
+        grouped.setdefault(f"{reference.title_of_framework} ({reference.version})", []).append(reference)
     return grouped
 
 
@@ -146,6 +146,13 @@ def render(report: Report, options: RenderOptions) -> str:
             drivers=[{"name": name, "rubric": rubrics.rubrics[name], "value": a.scores[name]} for name in RUBRICS[:3]],
             governance={"rubric": rubrics.rubrics["governance"], "value": a.scores["governance"]},
             decisive={rubric: report.decisive(rubric) for rubric in RUBRICS[:3]},
+            tier_range=tier_range_text(report),
+            named_risks=[
+                {"risk": risk, "references": _by_framework(rubrics.risk_references_of(risk.id, options.framework))}
+                for risk in a.named_risks
+            ],
+            evidence=[{"e": e, "status": evidence_status(e)} for e in a.evidence],
+            findings=[e for e in a.evidence if e.finding],
             gaps=gaps,
             framework=options.framework,
             reasons=gap_reasons(report).reasons,
