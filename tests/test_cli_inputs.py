@@ -18,7 +18,8 @@ def decide(*args: str, stdin: bytes | None = None, cwd: Path = ROOT) -> subproce
 
 
 def test_a_dash_reads_the_task_from_standard_input() -> None:
-    piped = decide("evaluate", "-", "-f", "json", stdin=EXAMPLE.read_bytes())
+    # Evidence refs of a piped task are paths from the working directory: run where the file is.
+    piped = decide("evaluate", "-", "-f", "json", stdin=EXAMPLE.read_bytes(), cwd=EXAMPLE.parent)
     assert piped.returncode == 0, piped.stderr
     named = decide("evaluate", str(EXAMPLE.relative_to(ROOT)), "-f", "json")
     from_pipe, from_file = json.loads(piped.stdout), json.loads(named.stdout)

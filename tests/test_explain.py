@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -12,17 +13,24 @@ from typer.testing import CliRunner
 from decide.cli import app
 from decide.engine.assess import assess as assess_task
 from decide.engine.explain import explain
+from decide.model import EvidenceItem
 from tests.conftest import EXAMPLES, ROOT
 from tests.test_properties import LOADER, RUBRIC_SET, dump, task_documents
 
 EXAMPLE = "examples/ticket-triage-agent.yaml"
 
 
+AS_OF = datetime.date(2026, 12, 1)
+
+
 def _apply(task, steps):  # type: ignore[no-untyped-def]
+    """The task with the steps made, and (as the path assumes) every control shown with fresh evidence."""
     answers = dict(task.answers)
     for step in steps:
         answers[step.field] = step.after
-    return task._replace(answers=answers)
+    shown = EvidenceItem("https://evidence.invalid/drill", AS_OF, None, (1, 1), True, "", None)
+    evidence = {criterion.id: (shown,) for criterion in RUBRIC_SET.rubrics["governance"].criteria}
+    return task._replace(answers=answers, evidence=evidence, as_of=AS_OF)
 
 
 @settings(max_examples=120, deadline=None)

@@ -131,3 +131,24 @@ def test_a_complete_task_has_no_range() -> None:
     assert span["deciding"] == [] and span["best"] == span["cautious"]
     assert "as low as" not in run_cli("evaluate", "--format", "markdown",
                                                str(root / "examples" / "ticket-triage-agent.yaml")).stdout
+
+
+def test_the_portfolio_summary_triages_drafts_by_their_tier_range(draft: Path, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    folder = tmp_path / "tasks"
+    folder.mkdir()
+    (folder / "draft.yaml").write_text(DRAFT, encoding="utf-8")
+    (folder / "ticket.yaml").write_text((root / "examples" / "ticket-triage-agent.yaml").read_text("utf-8"), "utf-8")
+    out = tmp_path / "out"
+    result = run_cli("batch", str(folder), "--out-dir", str(out))
+    assert result.exit_code in (0, 1), result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    jsonschema.validate(summary, packaged_schema("summary"))
+    assert summary["tier_ranges"]["groups"]["depends on the answers"] == 1  # the draft
+    assert summary["tier_ranges"]["groups"]["high or critical whatever the answers"] == 1  # the ticket agent
+    draft_row = next(row for row in summary["tasks"] if row["id"] == "draft")
+    listed = summary["tier_ranges"]["deciding"]
+    assert listed and all(item["field"] in draft_row["deciding"] and item["tasks"] == 1 for item in listed)
+    markdown = (out / "summary.md").read_text(encoding="utf-8")
+    assert "| depends on the answers | 1 |" in markdown
+    assert f"- `{listed[0]['field']}`: 1 task" in markdown

@@ -44,7 +44,15 @@ CSV_COLUMNS = (
     "advisory_gaps",
     "report",
     "problem",
+    "best_tier",
+    "deciding",
+    "unevidenced",
+    "stale_evidence",
 )
+# The groups a portfolio of drafts is triaged into, by what the unanswered questions could still do.
+RANGE_GROUPS = ("high or critical whatever the answers", "depends on the answers",
+                "medium whatever the answers", "low whatever the answers")  # fmt: skip
+MOST_DECIDING = 5  # questions listed as settling the most tasks at once
 # The parts of the summaries that list every task or file, each spooled to its own file.
 _SPOOLS = ("md-not-ready", "md-tasks", "md-invalid", "json-not-ready", "json-tasks", "json-invalid", "csv")
 # summary.html's rows, one spool per readiness and tier, worst first: the page lists the worst first
@@ -70,6 +78,19 @@ class TaskRow(NamedTuple):
     advisory: tuple[str, ...]  # controls with an advisory gap
     report: str  # the report's file name in the output folder
     owner: str | None  # who proposed the work, when the task file says
+    best_tier: str  # the lowest tier the unanswered questions could still give
+    deciding: tuple[str, ...]  # the unanswered questions that decide between it and the tier
+    unevidenced: tuple[str, ...]  # claimed controls whose required evidence is missing or unusable
+    stale: tuple[str, ...]  # claimed controls whose evidence is too old or undated
+
+    @property
+    def range_group(self) -> str:
+        """Which of RANGE_GROUPS the task falls in."""
+        if TIERS.index(self.best_tier) >= TIERS.index("high"):
+            return RANGE_GROUPS[0]
+        if self.deciding:
+            return RANGE_GROUPS[1]
+        return RANGE_GROUPS[2] if self.tier == "medium" else RANGE_GROUPS[3]
 
     @property
     def levels(self) -> str:
@@ -94,6 +115,10 @@ class TaskRow(NamedTuple):
             advisory=tuple(g.control for g in a.gaps if g.severity == "advisory"),
             report=file_name,
             owner=report.task.owner,
+            best_tier=a.tier_range.best,
+            deciding=a.tier_range.deciding,
+            unevidenced=tuple(e.control for e in a.evidence if e.finding and e.status != "stale"),
+            stale=tuple(e.control for e in a.evidence if e.status == "stale"),
         )
 
 
@@ -118,6 +143,10 @@ class Totals:
         self.blocking: Counter[str] = Counter()
         self.advisory: Counter[str] = Counter()
         self.grid: Counter[tuple[str, str]] = Counter()  # by (tier, readiness)
+        self.ranges: dict[str, int] = dict.fromkeys(RANGE_GROUPS, 0)
+        self.deciding: Counter[str] = Counter()  # by question: the tasks whose tier range it decides
+        self.unevidenced = 0  # claims
+        self.stale = 0
 
     def add(self, row: TaskRow) -> None:
         self.evaluated += 1
@@ -129,6 +158,16 @@ class Totals:
             self.blocking[control] += 1
         for control in row.advisory:
             self.advisory[control] += 1
+        self.ranges[row.range_group] += 1
+        for field in row.deciding:
+            self.deciding[field] += 1
+        self.unevidenced += len(row.unevidenced)
+        self.stale += len(row.stale)
+
+    @property
+    def most_deciding(self) -> list[tuple[str, int]]:
+        """The unanswered questions that would settle the most tasks' tiers, most first."""
+        return sorted(self.deciding.items(), key=lambda item: (-item[1], item[0]))[:MOST_DECIDING]
 
     @property
     def missing(self) -> list[MissingControl]:
@@ -215,7 +254,7 @@ class PortfolioWriter:
             _cell(row.id), _cell(row.title), _cell(shown(row.source)), "evaluated", row.kind, row.readiness, row.tier,
             row.risk_score, row.start_level, str(row.cleared).lower(), row.target_level, " ".join(row.blocking),
             " ".join(row.advisory),
-            row.report, "",
+            row.report, "", row.best_tier, " ".join(row.deciding), " ".join(row.unevidenced), " ".join(row.stale),
         ])  # fmt: skip
 
     def add_invalid(self, source: str, problems: list[str]) -> None:
@@ -226,14 +265,16 @@ class PortfolioWriter:
 
             self._write("html-invalid", invalid_items(problems))
         self._item("json-invalid", {"source": source, "problems": problems})
-        self._csv_rows.writerow(["", "", _cell(shown(source)), "invalid", *[""] * 9, _cell(" | ".join(problems))])
+        self._csv_rows.writerow(["", "", _cell(shown(source)), "invalid", *[""] * 9, _cell(" | ".join(problems)),
+                                 *[""] * 4])  # fmt: skip
 
     def finish(self, removed: Sequence[str] = ()) -> Totals:
         """Write the three summaries, each whole or not at all. ``removed``: the files of an earlier run
         that this one removes from the folder (their tasks are gone or now invalid), listed at the end."""
         self._removed = list(removed)
         for name in self._removed:
-            self._csv_rows.writerow(["", "", "", "removed", *[""] * 9, _cell(name), "written by an earlier run"])
+            self._csv_rows.writerow(["", "", "", "removed", *[""] * 9, _cell(name), "written by an earlier run",
+                                     *[""] * 4])  # fmt: skip
         for spool in self._spools.values():
             spool.flush()
         written = [
@@ -308,7 +349,7 @@ class PortfolioWriter:
             )
         else:
             head.append("None: every task has the controls it requires.")
-        head += ["", "## Not ready", "", ""]
+        head += ["", *self._markdown_ranges(), *self._markdown_evidence(), "## Not ready", "", ""]
         parts: list[str | Path] = ["\n".join(head)]
         parts.append(self._paths["md-not-ready"] if self._has("md-not-ready") else "None.\n")
         parts.append(
@@ -326,6 +367,26 @@ class PortfolioWriter:
         parts.append(f"\n---\n\ndecide {__version__}, rubric set sha256 `{rubrics['sha256'][:12]}`.\n")
         return parts
 
+    def _markdown_ranges(self) -> list[str]:
+        totals = self.totals
+        rows = [[group, str(count)] for group, count in totals.ranges.items()]
+        lines = ["## Tier whatever the answers", "",
+                 "Fields left out are read cautiously; what answering them could still do to each task's tier:", "",
+                 *table(["Group", "Tasks"], rows), ""]  # fmt: skip
+        if totals.deciding:
+            lines += ["The questions that would settle the most tasks at once:", ""]
+            lines += [f"- {code(field)}: {counted(tasks, 'task')}" for field, tasks in totals.most_deciding]
+            lines.append("")
+        return lines
+
+    def _markdown_evidence(self) -> list[str]:
+        totals = self.totals
+        if not (totals.unevidenced or totals.stale):
+            return []
+        return ["## Evidence", "",
+                f"{counted(totals.unevidenced, 'claim')} without the evidence the rubrics ask for, "
+                f"{counted(totals.stale, 'claim')} with stale evidence.", ""]  # fmt: skip
+
     def _json_parts(self) -> list[str | Path]:
         totals = self.totals
         head = {
@@ -339,6 +400,11 @@ class PortfolioWriter:
             },
             "counts": totals.counts,
             "missing_controls": [m._asdict() for m in totals.missing],
+            "tier_ranges": {
+                "groups": totals.ranges,
+                "deciding": [{"field": field, "tasks": tasks} for field, tasks in totals.most_deciding],
+            },
+            "evidence": {"unevidenced": totals.unevidenced, "stale": totals.stale},
         }
         # The head without its closing brace, then each listing array, one item per line.
         parts: list[str | Path] = [dump_json(head).removesuffix("\n}\n")]
