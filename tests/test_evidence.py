@@ -197,3 +197,11 @@ def test_a_rule_naming_no_control_is_a_located_rubric_error(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert (f"{rubrics / 'controls.yaml'}:{line}:30: evidence: 'evalution' is not a governance control "
             "(did you mean 'evaluation'?)") in result.stderr  # fmt: skip
+
+
+def test_the_terminal_report_shows_claimed_against_evidenced(task: Path) -> None:
+    with_kill_switch_items(task, "{ref: evidence/inventory-replenishment/kill-switch-test.md}")
+    result = CliRunner().invoke(app, ["evaluate", str(task)])
+    assert "Evidence, as of 2026-12-01: claimed against evidenced" in result.stdout
+    assert "kill_switch: stale (blocking): undated: say when it was last verified" in result.stdout
+    assert re.search(r"evidenced: human_approval, audit_log, monitoring, escalation, rollback,\s+access,", result.stdout)

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # the model is not needed to name the formats on the CLI's start-up path
-    from decide.model import Gap, Report
+    from decide.model import ControlEvidence, Gap, Report
 
 
 class ReportFormat(StrEnum):
@@ -65,6 +65,11 @@ def gap_reasons(report: Report) -> GapReasons:
         numbers[gap.control] = tuple(mine)
     reasons = tuple(Reason(why, tuple(ids), tuple(controls)) for why, (ids, controls) in found.items())
     return GapReasons(reasons, numbers)
+
+
+def evidence_status(evidence: ControlEvidence) -> str:
+    """ "missing (blocking)": a control's evidence status, and what it counts as when it falls short."""
+    return f"{evidence.status} ({evidence.severity})" if evidence.severity else evidence.status
 
 
 SHOWN_DECIDING = 3  # deciding questions named in prose; the JSON report lists them all

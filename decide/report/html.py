@@ -17,8 +17,8 @@ from markupsafe import Markup, escape
 
 from decide import __version__
 from decide.model import KINDS, READINESS, RUBRICS, TIERS, Reference, Report, display
-from decide.report import RenderOptions, gap_reasons, risk_gaps, tier_range_text
-from decide.report.markdown import evidence_status, what_would_change
+from decide.report import RenderOptions, evidence_status, gap_reasons, risk_gaps, tier_range_text
+from decide.report.markdown import what_would_change
 
 if TYPE_CHECKING:
     import jinja2

@@ -7,8 +7,8 @@ from typing import NamedTuple
 
 from decide import __version__
 from decide.engine.assess import readiness_of
-from decide.model import ControlEvidence, Reference, Report, cleared_text, display
-from decide.report import RenderOptions, gap_reasons, risk_gaps, tier_range_text
+from decide.model import Reference, Report, cleared_text, display
+from decide.report import RenderOptions, evidence_status, gap_reasons, risk_gaps, tier_range_text
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
@@ -101,11 +101,6 @@ def _evidence(report: Report) -> list[str]:
     rows = [[f"`{e.control}`", escape(display(e.claimed)), evidence_status(e), escape(e.detail)] for e in evidence]
     lines += table(["Control", "Claimed", "Evidence", "Newest item, or what is wrong"], rows)
     return [*lines, ""]
-
-
-def evidence_status(evidence: ControlEvidence) -> str:
-    """ "stale (blocking)": a control's evidence status, and what it counts as when it falls short."""
-    return f"{evidence.status} ({evidence.severity})" if evidence.severity else evidence.status
 
 
 class Changes(NamedTuple):

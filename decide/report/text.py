@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from decide.model import Report, cleared_text, display
-from decide.report import RenderOptions, gap_reasons, risk_gaps, tier_range_text
+from decide.report import RenderOptions, evidence_status, gap_reasons, risk_gaps, tier_range_text
 from decide.report.assumptions import assumed_behind
 from decide.report.markdown import what_would_change
 
@@ -185,6 +185,23 @@ def _rollback(report: Report) -> Group:
     return Group(*parts)
 
 
+def _evidence(report: Report) -> Group:
+    """Claimed against evidenced: the controls with no evidence, and those evidenced, on a line each;
+    evidence that cannot be used or is too old, a line per control with what is wrong."""
+    evidence = report.assessment.evidence
+    if not evidence:
+        return Group()
+    as_of = report.task.as_of
+    grouped: dict[str, list[str]] = {}  # "missing (blocking)", "evidenced": the controls of each
+    for e in evidence:
+        if e.status in ("missing", "evidenced"):
+            grouped.setdefault(evidence_status(e), []).append(e.control)
+    lines = [f"{status}: {', '.join(controls)}" for status, controls in grouped.items()]
+    lines += [f"{e.control}: {evidence_status(e)}: {e.detail}" for e in evidence if e.status in ("unusable", "stale")]
+    heading = f"Evidence{f', as of {as_of}' if as_of else ''}: claimed against evidenced"
+    return Group(_heading(heading), _items(lines))
+
+
 def _assumptions(report: Report) -> Group:
     assumed = report.assumptions
     if not assumed:
@@ -215,6 +232,7 @@ def render(report: Report, options: RenderOptions) -> str:
         _overview(report),
         _why(report),
         _gaps(report, options.framework),
+        _evidence(report),
         _pilot(report),
         _rollback(report),
         _assumptions(report),
