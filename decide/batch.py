@@ -351,7 +351,8 @@ def run_batch(
             finished = True
             return totals
         except OSError as error:  # a spool or summary that cannot be written (a full disk, say)
-            raise WriteFailed.of(error.filename or out_dir, error) from None
+            ours = error.filename is None or Path(error.filename).name.startswith(".decide-")
+            raise WriteFailed.of(out_dir if ours else error.filename, error) from None  # not a hidden name
         finally:
             outcomes.close()  # stops the workers before their temporary files are swept up
             if not finished:  # a finished batch renamed or removed every temporary file it wrote

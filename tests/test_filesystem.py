@@ -502,3 +502,9 @@ def test_an_output_folder_without_write_permission_is_one_line(as_nobody: Path) 
     assert result.stderr == f"{out}: cannot write into the folder: Permission denied\n"
     report = _decide("evaluate", str(EXAMPLES[0].relative_to(ROOT)), "-o", str(out / "r.json"), prefix=tuple(NOBODY))
     assert report.stderr == f"{out / 'r.json'}: cannot write: Permission denied\n"
+    # The record left writable (by an earlier run as another user, say), the folder not: still one line.
+    (out / OutputFolder.RECORD).touch()
+    (out / OutputFolder.RECORD).chmod(0o666)
+    result = _decide("batch", "examples", "--out-dir", str(out), prefix=tuple(NOBODY))
+    assert result.returncode == 2
+    assert result.stderr == f"{out}: cannot write: Permission denied\n"
