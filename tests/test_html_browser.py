@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from decide.cli import app
-from tests.conftest import ROOT
+from tests.conftest import AS_OF_EPOCH, ROOT
 from tests.test_html import HOSTILE, hostile_task
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -33,7 +33,10 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("html")
     task = hostile_task(folder)
     out = folder / "out"
-    result = CliRunner().invoke(app, ["batch", "examples", str(task), "--out-dir", str(out), "-f", "html"])
+    with pytest.MonkeyPatch.context() as patch:  # as the function-scoped fixtures of tests/conftest.py set it
+        patch.chdir(ROOT)
+        patch.setenv("SOURCE_DATE_EPOCH", AS_OF_EPOCH)
+        result = CliRunner().invoke(app, ["batch", "examples", str(task), "--out-dir", str(out), "-f", "html"])
     assert (out / "summary.html").exists(), result.stderr
     return out
 
