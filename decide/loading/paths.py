@@ -81,9 +81,14 @@ def _sort_entry(entry: os.DirEntry[str], name: str, enter: _Enter, found: list[s
             enter(name + os.sep, entry.stat(follow_symlinks=False))
             return
         linked = entry.is_symlink()
-        if not linked and not is_task_name:
+        if not linked:
+            if is_task_name and entry.is_file(follow_symlinks=False):  # known from the listing, without a stat
+                found.append(name)
+            elif is_task_name:
+                kind = _not_regular(entry.stat(follow_symlinks=False).st_mode)
+                problems.append(Problem(name, message=f"{kind}, not a task file: not read"))
             return
-        status = os.stat(name)  # a link's target; for anything else known without a stat but its kind
+        status = os.stat(name)  # where the link leads
     except FileNotFoundError:
         if is_task_name:
             problems.append(Problem(name, message="a link to nothing (its target does not exist)" if linked else
@@ -93,14 +98,13 @@ def _sort_entry(entry: os.DirEntry[str], name: str, enter: _Enter, found: list[s
         problems.append(Problem(name, message=f"cannot read: {error.strerror or error}"))
         return
     if stat.S_ISDIR(status.st_mode):
-        if linked:
-            enter(name + os.sep, status)
+        enter(name + os.sep, status)
     elif is_task_name:
         if stat.S_ISREG(status.st_mode):
             found.append(name)
         else:
-            link = "a link to " if linked else ""
-            problems.append(Problem(name, message=f"{link}{_not_regular(status.st_mode)}, not a task file: not read"))
+            kind = _not_regular(status.st_mode)
+            problems.append(Problem(name, message=f"a link to {kind}, not a task file: not read"))
 
 
 def collect_task_files(paths: Iterable[Path]) -> TaskFiles:
