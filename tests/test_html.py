@@ -7,6 +7,9 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -179,3 +182,20 @@ def test_the_portfolio_lists_the_worst_first_and_links_both_ways(runner: CliRunn
     # one script, allowed by its hash and nothing else
     assert page.count("<script>") == 1 and "script-src 'sha256-" in page and "unsafe-eval" not in page
     assert not re.search(r"(src|href)=\"https?:", page)
+
+
+def test_the_portfolio_page_is_the_same_every_time(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks"
+    shutil.copytree(ROOT / "examples", tasks)
+    (tasks / "broken.yaml").write_text("version: 1\ntitle: '<b>x</b>\\0'\n", encoding="utf-8")
+    pages = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        result = subprocess.run([sys.executable, "-m", "decide", "batch", str(tasks), "--out-dir", str(out), "-f", "html",
+                                 "--jobs", jobs], capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
+        assert result.returncode == 2, result.stderr  # the broken file
+        pages.append([(out / name).read_bytes() for name in ("summary.html", "ticket-triage-agent.html")])
+    assert pages[0] == pages[1]
+    summary = pages[0][0].decode("utf-8")
+    invalid = summary[summary.index('<h2 id="invalid-files">') :].split("</section>")[0]
+    assert "broken.yaml" in invalid and "<b>" not in invalid

@@ -72,7 +72,7 @@ def _violations(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize("name", ["ticket-triage-agent.html", "hostile.html", "summary.html"])
+@pytest.mark.parametrize("name", ["ticket-triage-agent.html", "inventory-replenishment.html", "hostile.html", "summary.html"])
 def test_axe_finds_no_wcag_violation(browser: Any, batch: Path, name: str, viewport: dict[str, int],
                                      scheme: str) -> None:  # fmt: skip
     page = _open(browser, batch / name, viewport, scheme)
