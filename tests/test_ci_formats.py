@@ -21,7 +21,7 @@ import xmlschema
 from decide.ci import FailOn, gitlab, junit, sarif
 from decide.ci.gate import GateResult, run_gate
 from decide.loading.rubrics import load_rubrics
-from decide.model import RubricSet
+from decide.model import Gap, RubricSet
 from tests.conftest import EXAMPLES, ROOT
 
 SCHEMAS = ROOT / "tests" / "schemas"
@@ -106,6 +106,7 @@ def test_sarif_meets_github_code_scanning_requirements(result: GateResult, rubri
     rules = driver["rules"]
     assert [rule["id"] for rule in rules] == [
         *(f"decide/{c.id}" for c in rubrics.rubrics["governance"].criteria),
+        "decide/evidence",
         "decide/invalid-task",
     ]
     for rule in rules:
@@ -143,14 +144,17 @@ def test_sarif_meets_github_code_scanning_requirements(result: GateResult, rubri
 
 def test_sarif_has_one_result_per_gap_and_per_problem(result: GateResult, rubrics: RubricSet) -> None:
     results = json.loads(sarif.render(result, rubrics))["runs"][0]["results"]
-    gaps = [g for o in result.tasks if o.report for g in o.report.assessment.gaps]
+    # A gap and a claim without the evidence a rule asks for are both findings with a severity.
+    findings = [f for o in result.tasks if o.report
+                for f in (*o.report.assessment.gaps, *(e for e in o.report.assessment.evidence if e.finding))]  # fmt: skip
     problems = [p for o in result.tasks for p in o.problems]
-    assert len(results) == len(gaps) + len(problems)
+    assert len(results) == len(findings) + len(problems)
     assert Counter(r["level"] for r in results) == {
-        "error": sum(g.severity == "blocking" for g in gaps) + len(problems),
-        "warning": sum(g.severity == "advisory" for g in gaps),
+        "error": sum(f.severity == "blocking" for f in findings) + len(problems),
+        "warning": sum(f.severity == "advisory" for f in findings),
     }
     assert sum(r["ruleId"] == "decide/invalid-task" for r in results) == len(problems)
+    assert sum(r["ruleId"] == "decide/evidence" for r in results) == sum(not isinstance(f, Gap) for f in findings)
 
 
 def test_a_sarif_result_points_at_the_control_and_says_what_is_missing(result: GateResult, rubrics: RubricSet) -> None:
@@ -255,7 +259,8 @@ def test_junit_names_are_unique_and_failures_list_the_blocking_gaps(result: Gate
     assert (
         "examples/ticket-triage-agent.yaml:38:3: kill_switch: blocking, requires true, has false" in text.splitlines()
     )
-    assert "audit_log" not in text  # advisory: it does not fail --fail-on not-ready
+    assert "audit_log: advisory" not in text  # advisory: it does not fail --fail-on not-ready
+    assert "examples/ticket-triage-agent.yaml:34:3: audit_log: blocking, evidence missing: claimed, with no evidence" in text
     [broken] = [case for case in cases if case.find("error") is not None]
     assert broken.get("name") == by_source(result, "broken.yaml")
     error = broken.find("error")

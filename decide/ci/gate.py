@@ -157,6 +157,7 @@ def result_json(result: GateResult) -> str:
             "readiness": a.readiness, "tier": a.tier, "start_level": a.start_level, "target_level": a.target_level,
             "blocking": sorted(g.control for g in a.gaps if g.severity == "blocking"),
             "advisory": sorted(g.control for g in a.gaps if g.severity == "advisory"),
+            "unevidenced": sorted(e.control for e in a.evidence if e.finding),
             "failed": outcome.failed, "regressions": list(outcome.regressions),
         })  # fmt: skip
     document = {
