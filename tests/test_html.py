@@ -146,7 +146,7 @@ def test_everything_a_user_wrote_is_escaped_and_isolated(runner: CliRunner, tmp_
     assert "&lt;script&gt;document.title=&#34;pwned&#34;&lt;/script&gt;" in page
     assert '" onmouseover="' not in page
     # the override cannot turn the page's own words around it, and no raw control character is written
-    assert "Proposed by <bdi>Bob \u202eexe.png\\x00 desk\\x0d</bdi>" in page
+    assert "Proposed by <bdi>Bob \u202eexe.png\\x00 desk\\r</bdi>" in page
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", page)
     out = tmp_path / "out"
     assert runner.invoke(app, ["batch", str(task.parent), "--out-dir", str(out), "-f", "html"]).exit_code == 0

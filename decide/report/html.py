@@ -9,13 +9,13 @@ owner's name can turn the tool's own sentence around.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from decide import __version__
+from decide.errors import shown
 from decide.model import KINDS, READINESS, RUBRICS, TIERS, Reference, Report, display
 from decide.report import RenderOptions, evidence_status, gap_reasons, risk_gaps, tier_range_text
 from decide.report.markdown import what_would_change
@@ -32,15 +32,12 @@ KIND_WORDS = {"assistant": "an AI assistant", "agent": "an AI agent",
 SEVERITY_ORDER = ("blocking", "advisory")
 CLOSE_FIRST = 3  # the gaps the first screen names
 
-# C0 and C1 control characters but tab and line feed: shown as \xNN so that a NUL or CR a task file smuggled
-# in is neither written raw into the page nor silently lost.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def printable(value: Any) -> Any:
-    """Every value a template prints, with control characters shown escaped (markup is already clean)."""
+    """Every value a template prints, with control characters shown escaped as messages show them (a NUL or
+    CR a task file smuggled in is neither written raw into the page nor lost); line breaks and tabs, which
+    HTML lays out as spaces, stay. Markup is already clean."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return "\n".join("\t".join(map(shown, line.split("\t"))) for line in value.split("\n"))
     return value
 
 
