@@ -32,6 +32,7 @@ KIND_WORDS = {"assistant": "an AI assistant", "agent": "an AI agent",
 SEVERITY_ORDER = ("blocking", "advisory")
 CLOSE_FIRST = 3  # the gaps the first screen names
 
+
 def printable(value: Any) -> Any:
     """Every value a template prints, with control characters shown escaped as messages show them (a NUL or
     CR a task file smuggled in is neither written raw into the page nor lost); line breaks and tabs, which
@@ -47,8 +48,8 @@ def isolated(value: Any) -> Markup:
 
 
 def control_name(control: str) -> str:
-    """``human_approval`` as a reader says it: "Human approval"."""
-    words = control.replace("_", " ")
+    """``human_approval`` (or ``governance.human_approval``) as a reader says it: "Human approval"."""
+    words = control.rpartition(".")[2].replace("_", " ")
     return words[:1].upper() + words[1:]
 
 
@@ -157,7 +158,9 @@ def render(report: Report, options: RenderOptions) -> str:
                 {"risks": risks, "control": g.control, "present": display(g.present), "required": display(g.required)}
                 for g, risks in risk_gaps(report)
             ],
-            changes=what_would_change(report),
+            changes=what_would_change(
+                report, control=control_name, readiness=lambda token: READINESS_WORDS[token].lower()
+            ),
             milestones=milestones,
             total_weeks=max(1, sum(m["weeks"] for m in milestones)),
             measure_baseline=report.plan.measure_baseline_first,

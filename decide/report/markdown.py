@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from decide import __version__
@@ -111,16 +112,21 @@ class Changes(NamedTuple):
     lower: str | None
 
 
-def what_would_change(report: Report) -> Changes:
-    """The path to ready and the lower level that is ready today, as every report says them."""
+def what_would_change(
+    report: Report, control: Callable[[str], str] = str, readiness: Callable[[str], str] = str
+) -> Changes:
+    """The path to ready and the lower level that is ready today, as every report says them. ``control`` and
+    ``readiness`` set out a control (``governance.rollback`` or ``rollback``) and a readiness in a renderer's
+    words; by default they stay the engine's tokens."""
     a, rubrics = report.assessment, report.rubrics
     target = rubrics.level(a.target_level)
     lower = None
     if a.cleared and a.start_level < a.target_level:
         level = rubrics.level(a.start_level)
         lower = f"Or aim lower: it is cleared today for level {level.level} ({level.name})."
-    unevidenced = [e.control for e in a.evidence if e.finding]
-    show = [f"show current evidence for {', '.join(unevidenced)} (then {readiness_of(a.gaps)})"] if unevidenced else []
+    unevidenced = [control(e.control) for e in a.evidence if e.finding]
+    then = readiness(readiness_of(a.gaps))
+    show = [f"show current evidence for {', '.join(unevidenced)} (then {then})"] if unevidenced else []
     if not a.to_ready:
         if show:
             return Changes(f"To be ready for level {target.level} ({target.name}):", show, lower)
@@ -128,8 +134,8 @@ def what_would_change(report: Report) -> Changes:
     intro = (f"To be ready for level {target.level} ({target.name}), {'show the evidence missing and ' if show else ''}"
              f"change {len(a.to_ready)} control{'s' if len(a.to_ready) != 1 else ''}, in this order:")  # fmt: skip
     steps = [
-        f"{step.field}: {display(step.before)} → {display(step.after)}{', with evidence' if step.with_evidence else ''}"
-        f" (then {step.readiness_after})"
+        f"{control(step.field)}: {display(step.before)} → {display(step.after)}"
+        f"{', with evidence' if step.with_evidence else ''} (then {readiness(step.readiness_after)})"
         for step in a.to_ready
     ]
     return Changes(intro, [*show, *steps], lower)
