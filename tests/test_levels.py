@@ -70,8 +70,11 @@ def test_certify_grants_nothing_to_work_cleared_for_no_level(tmp_path: Path) -> 
     result = decide("certify", str(task), "-o", str(cert), "--today", "2026-12-04")
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
-    assert line.startswith(f"{task}: cleared for no level yet (") and line.endswith(" missing at level 1): no certificate")
-    assert "kill_switch" in line and "escalation" not in line  # automatic escalation is for level 3
+    assert line.startswith(f"{task}: cleared for no level yet (") and line.endswith("): no certificate")
+    missing, unevidenced = line.split(" missing at level 1; no current evidence for ")
+    assert "kill_switch" in missing and "escalation" not in missing  # automatic escalation is for level 3
+    # Manual escalation, claimed and required of an agent at every level, must be shown as well.
+    assert "audit_log" in unevidenced and "escalation" in unevidenced
     assert not cert.exists()
 
 

@@ -46,9 +46,12 @@ CERTIFICATE_SCHEMA = {
 
 
 def _not_cleared(report: Report) -> str:
-    """Why no level is cleared: what is missing at level 1, and the claims it rests on that lack evidence."""
+    """Why no level is cleared: what level 1 lacks, and the claims it rests on that lack evidence."""
+    from decide.engine.assess import required_at
+
+    at_first = required_at(report.rubrics, report.assessment, 1)
     missing = ", ".join(gap.control for gap in report.assessment.gaps_by_level[1])
-    unevidenced = ", ".join(e.control for e in report.assessment.evidence if e.finding)
+    unevidenced = ", ".join(e.control for e in report.assessment.evidence if e.finding and e.control in at_first)
     why = "; ".join(filter(None, [missing and f"{missing} missing at level 1",
                                   unevidenced and f"no current evidence for {unevidenced}"]))  # fmt: skip
     return f"cleared for no level yet ({why}): no certificate"
