@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from decide.loading.edit import Change, EditFailed, edited
 from decide.loading.task import TaskLoader
@@ -145,3 +147,42 @@ def test_windows_line_breaks_stay_windows_line_breaks() -> None:
     saved = _save(text, answers | {"metrics.time_saved_hours_per_week": 9})
     assert saved.count("\n") == saved.count("\r\n") and "kill_switch: true" in saved
     assert LOADER.load_bytes(saved.encode(), "t.yaml").answers["governance.kill_switch"] is True
+
+
+def _value(question: Question, draw: Any) -> Any:
+    """Any answer the question takes, or None ("not sure", nothing)."""
+    options: list[Any] = [None]
+    if question.choices:
+        options += [value for value, _ in question.choices]
+    else:
+        options.append({"integer": 12, "number": 0.5, "rate": 0.125, "list": ["GDPR"]}.get(question.kind, "Text"))
+    if question.required:
+        options.remove(None)
+    return draw(st.sampled_from(options))
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(data=st.data(), example=st.sampled_from([*EXAMPLES, None]), draft=st.booleans())
+def test_any_set_of_answers_reads_back_from_any_example(data: st.DataObject, example: Path | None,
+                                                         draft: bool) -> None:  # fmt: skip
+    """Many changes at once, into examples and into ask's own drafts (None): each reads back as given."""
+    if example is None:
+        start = {q.key: _value(q, data.draw) for q in QUESTIONS if data.draw(st.booleans()) or q.required}
+        text = task_file(QUESTIONS, start, RUBRICS, draft=True)
+    else:
+        text = example.read_text(encoding="utf-8")
+    given_answers = answers_from(parse_yaml(text.encode(), "t"), QUESTIONS)
+    changed = {q.key: _value(q, data.draw) for q in QUESTIONS if data.draw(st.booleans())}
+    answers = given_answers | changed
+    saved = _save(text, answers, draft=draft)
+    reread = answers_from(parse_yaml(saved.encode(), "t"), QUESTIONS)
+    for question in QUESTIONS:
+        key = question.key
+        if answers.get(key) is not None or key not in answers:
+            assert reread.get(key, "absent") == answers.get(key, "absent"), key
+        elif draft or (nullable(question) and key in given_answers):  # "not sure" a draft (or a null) keeps
+            assert key in reread and reread[key] is None, key
+        else:  # a task file says "not sure" by leaving the field out, where it was not there
+            assert reread.get(key) is None, key
+    if not draft:
+        LOADER.load_bytes(saved.encode(), "t.yaml")  # a valid task file

@@ -115,23 +115,22 @@ class _Editor:
                 if change.remove:
                     return self.text
                 return self.insert(node, key_node, path, depth, change)
+            if depth == len(path) - 1:
+                return self.change_entry(node, key_node, *entry, change)
             key_node, node = entry
-            if depth < len(path) - 1:
-                continue
-            parent = self._parent(root, path)
-            if parent.flow_style:
-                return self.rewrite_flow(parent, part, change)
-            if change.remove:
-                return self.remove_entry(key_node, node)
-            return self.replace_value(key_node, node, change.value)
         return self.text
 
-    def _parent(self, root: yaml.MappingNode, path: Path_) -> yaml.MappingNode:
-        node: yaml.Node = root
-        for part in path[:-1]:
-            node = next(v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part)
-        assert isinstance(node, yaml.MappingNode)
-        return node
+    def change_entry(self, mapping: yaml.MappingNode, mapping_key: yaml.Node | None, key_node: yaml.Node,
+                     node: yaml.Node, change: Change) -> str:  # fmt: skip
+        if mapping.flow_style:
+            return self.rewrite_flow(mapping, key_node.value, change)
+        if not change.remove:
+            return self.replace_value(key_node, node, change.value)
+        self.text = self.remove_entry(key_node, node)
+        if len(mapping.value) == 1 and mapping_key is not None:  # emptied: {} says so, where nothing would be null
+            colon = self.text.index(":", mapping_key.end_mark.index)
+            self.text = self.splice(colon + 1, colon + 1, " {}")
+        return self.text
 
     # Positions in the text.
     def line_start(self, index: int) -> int:
