@@ -221,36 +221,37 @@ def _changes(
     """What the answers change in a task file: the fields whose answer differs from what the file says. A
     section the file leaves out is added (empty: every field in it takes its cautious reading), as the
     format requires every section."""
+    order: list[tuple[str, ...]] = [("version",), ("id",)]  # where a field goes: after those before it here
+    for question in asked:
+        order.append(tuple(question.key.split(".")))
+        if question.key == "owner":
+            order.append((LEFT_EMPTY_KEY,))
+
+    def before(path: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple(order[: next(n for n, field in enumerate(order) if field[: len(path)] == path)])
+
     changes: dict[tuple[str, ...], Change] = {}
     if document.get("version") != 1:
         changes[("version",)] = Change(1)
-    earlier: list[tuple[str, ...]] = [("version",), ("id",), ("title",), ("objective",), ("owner",), ("description",)]
-    for name in RUBRICS:
-        if name not in document:
-            changes[(name,)] = Change(None, after=tuple(earlier))
-        earlier.append((name,))
-    earlier = [("version",), ("id",)]
+    changes |= {(name,): Change(None, after=before((name,))) for name in RUBRICS if name not in document}
     placeholders = (NOT_ANSWERED, "not sure")
     for question in asked:
-        path = tuple(question.key.split("."))
+        if question.key not in answers:
+            continue
+        path, value = tuple(question.key.split(".")), answers[question.key]
         present, current = _lookup(document, question.key)
-        if question.key in answers:
-            value = answers[question.key]
-            if value is not None and not (present and _same(current, value)):
-                changes[path] = Change(value, after=tuple(earlier), placeholders=placeholders)
-            elif value is None and nullable(question) and not (present and current is None):
-                # An answer the file did not have, "not sure", reads the same as no answer: a task file is
-                # left as it was, unless a draft's placeholder stands for it. A draft must say it.
-                changes[path] = Change(None, comment=NOT_SURE, after=tuple(earlier), placeholders=placeholders,
-                                       only_over_placeholder=not (draft or present))  # fmt: skip
-            elif value is None and present and not nullable(question):
-                changes[path] = Change(remove=True)
-        earlier.append(path)
-        if question.key == "owner":
-            earlier.append((LEFT_EMPTY_KEY,))
+        if value is not None and not (present and _same(current, value)):
+            changes[path] = Change(value, after=before(path), placeholders=placeholders)
+        elif value is None and nullable(question) and not (present and current is None):
+            # "Not sure" for a field the file leaves out reads the same as leaving it out: a task file is left
+            # as it was, unless a draft's placeholder stands for the field. A draft must say it.
+            changes[path] = Change(None, comment=NOT_SURE, after=before(path), placeholders=placeholders,
+                                   only_over_placeholder=not (draft or present))  # fmt: skip
+        elif value is None and present and not nullable(question):
+            changes[path] = Change(remove=True)
     left_empty = _left_empty(asked, answers) if draft else []
     if left_empty and document.get(LEFT_EMPTY_KEY) != left_empty:
-        changes[(LEFT_EMPTY_KEY,)] = Change(left_empty, after=tuple(earlier[: earlier.index((LEFT_EMPTY_KEY,))]))
+        changes[(LEFT_EMPTY_KEY,)] = Change(left_empty, after=before((LEFT_EMPTY_KEY,)))
     elif not left_empty and LEFT_EMPTY_KEY in document:
         changes[(LEFT_EMPTY_KEY,)] = Change(remove=True)
     return changes
