@@ -246,3 +246,36 @@ def test_from_a_draft_decide_import_wrote_only_its_unanswered_questions_are_aske
     task = TaskLoader(RUBRICS).load(path)
     in_sections = {key: value for key, value in given.items() if key.split(".")[0] in SECTIONS and value is not None}
     assert task.answers == {**in_sections, first_choice.key: first_choice.choices[0][0]}  # and nothing else new
+
+
+def test_stopped_while_editing_a_file_the_draft_resumes_into_that_file(tmp_path: Path) -> None:
+    path = _own(tmp_path)
+    before = path.read_bytes()
+    person = Person("--from", "triage.yaml", cwd=tmp_path)
+    person.child.expect("5 to go")
+    person.child.send(DOWN + ENTER)  # review every answer
+    for question in QUESTIONS[:KILL_SWITCH]:
+        person.answer(question, {})  # Enter keeps the file's answer
+    person.reaches(QUESTIONS[KILL_SWITCH])
+    person.child.send(DOWN + ENTER)  # "No" becomes "Yes"
+    person.reaches(QUESTIONS[KILL_SWITCH + 1])
+    person.child.sendcontrol("c")
+    person.child.expect("saved in triage.draft.yaml")
+    assert person.finish() == 130
+    assert path.read_bytes() == before  # not written without the person agreeing
+    draft = (tmp_path / "triage.draft.yaml").read_bytes()
+    assert draft == before.replace(b"  kill_switch: false\n", b"  kill_switch: true\n")  # comments and all
+
+    resumed = Person("--from", "triage.draft.yaml", cwd=tmp_path)
+    resumed.child.expect("triage.yaml exists. Overwrite it when you save?")  # the file it is a draft of
+    resumed.child.send("y")
+    resumed.child.expect("5 to go")
+    resumed.pick(0)
+    for question in QUESTIONS[-5:]:
+        resumed.answer(question, {})
+    resumed.child.expect("pick one to change it")
+    resumed.pick(0)
+    resumed.child.expect("Saved triage.yaml")
+    resumed.child.expect("Removed the draft triage.draft.yaml")
+    assert resumed.finish() == 0
+    assert path.read_bytes() == draft and not (tmp_path / "triage.draft.yaml").exists()
