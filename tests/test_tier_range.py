@@ -15,6 +15,7 @@ the markdown report says what the range is and which questions decide it.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,27 @@ def test_the_portfolio_summary_triages_drafts_by_their_tier_range(draft: Path, t
     markdown = (out / "summary.md").read_text(encoding="utf-8")
     assert "| depends on the answers | 1 |" in markdown
     assert f"- `{listed[0]['field']}`: 1 task" in markdown
+
+
+def test_the_sample_inventory_triages_by_the_agencies_own_determination(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    sample = root / "examples" / "inventory" / "omb-2025-ai-use-case-inventory-sample.csv"
+    drafts, out = tmp_path / "drafts", tmp_path / "reports"
+    imported = run_cli("import", "omb-inventory", str(sample), "--out-dir", str(drafts))
+    assert imported.exit_code == 0, imported.output
+    assert run_cli("batch", str(drafts), "--out-dir", str(out)).exit_code in (0, 1)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    determined = {}
+    for path in drafts.glob("*.yaml"):
+        match = re.search(r'^x-omb-high-impact: "([^"]*)"', path.read_text(encoding="utf-8"), re.MULTILINE)
+        determined[path.stem] = match.group(1) if match else ""
+    for row in summary["tasks"]:
+        high_at_best = rank(row["best_tier"]) >= rank("high")
+        if determined[row["id"]] == "High-impact":
+            assert rank(row["tier"]) >= rank("high") and high_at_best, row["id"]
+        else:
+            assert not high_at_best, row["id"]  # not high whatever the answers: it depends on them
+    groups = summary["tier_ranges"]["groups"]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for group in ("high or critical whatever the answers", "depends on the answers"):
+        assert f"| {group} | {groups[group]} |" in readme
