@@ -153,6 +153,10 @@ def test_the_portfolio_summary_triages_drafts_by_their_tier_range(draft: Path, t
     markdown = (out / "summary.md").read_text(encoding="utf-8")
     assert "| depends on the answers | 1 |" in markdown
     assert f"- `{listed[0]['field']}`: 1 task" in markdown
+    assert run_cli("batch", str(folder), "--out-dir", str(tmp_path / "html"), "-f", "html").exit_code in (0, 1)
+    page = (tmp_path / "html" / "summary.html").read_text(encoding="utf-8")
+    assert 'Depends on the answers</th><td data-label="Tasks">1</td>' in page
+    assert f'<code class="token">{listed[0]["field"]}</code>: 1 task<' in page
 
 
 def test_the_sample_inventory_triages_by_the_agencies_own_determination(tmp_path: Path) -> None:

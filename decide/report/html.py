@@ -212,6 +212,7 @@ def portfolio_page(totals: Totals, rubrics: dict[str, str]) -> str:
         .get_template("summary.html.j2")
         .render(evaluated=totals.evaluated, invalid=totals.invalid, rubrics=rubrics, charts=charts, counts=counts,
                 grid=totals.grid, missing=totals.missing, not_ready=counts["readiness"]["not-ready"],
+                ranges=totals.ranges, deciding=totals.most_deciding, unevidenced=totals.unevidenced, stale=totals.stale,
                 readiness_order=READINESS, readiness_words=READINESS_WORDS, tiers_worst_first=TIERS[::-1],
                 kinds=KINDS, script_hash=f"sha256-{digest}", version=__version__)
     )  # fmt: skip
