@@ -197,6 +197,20 @@ def test_an_html_run_then_a_json_run_leaves_no_html(tmp_path: Path) -> None:
     assert removed == sorted([*(f"{e.stem}.html" for e in EXAMPLES), "summary.html"])
 
 
+def test_the_portfolio_page_lists_what_a_rerun_removed(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    for task_id in ("alpha", "beta"):
+        _task(tasks, f"{task_id}.yaml", task_id)
+    out = tmp_path / "out"
+    assert _decide("batch", str(tasks), "--out-dir", str(out), "-f", "html").returncode == 0
+    (tasks / "beta.yaml").unlink()
+    assert _decide("batch", str(tasks), "--out-dir", str(out), "-f", "html").returncode == 0
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    assert '<h2 id="removed">Removed</h2>' in page and '<code class="token"><bdi>beta.html</bdi></code>' in page
+    assert not (out / "beta.html").exists()
+
+
 def test_a_tampered_record_never_removes_anything_outside_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
     outside = tmp_path / "precious.txt"

@@ -21,6 +21,8 @@ from decide.report import RenderOptions, evidence_status, gap_reasons, risk_gaps
 from decide.report.markdown import what_would_change
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import jinja2
 
     from decide.report.portfolio import TaskRow, Totals
@@ -192,7 +194,7 @@ def invalid_items(problems: list[str]) -> str:
     return "".join(Markup("<li><code>{}</code></li>\n").format(printable(problem)) for problem in problems)
 
 
-def portfolio_page(totals: Totals, rubrics: dict[str, str]) -> str:
+def portfolio_page(totals: Totals, rubrics: dict[str, str], removed: Sequence[str] = ()) -> str:
     """The portfolio page around the markers where the spooled rows go; its one script allowed by its hash."""
     import base64
     import hashlib
@@ -214,5 +216,5 @@ def portfolio_page(totals: Totals, rubrics: dict[str, str]) -> str:
                 grid=totals.grid, missing=totals.missing, not_ready=counts["readiness"]["not-ready"],
                 ranges=totals.ranges, deciding=totals.most_deciding, unevidenced=totals.unevidenced, stale=totals.stale,
                 readiness_order=READINESS, readiness_words=READINESS_WORDS, tiers_worst_first=TIERS[::-1],
-                kinds=KINDS, script_hash=f"sha256-{digest}", version=__version__)
+                kinds=KINDS, script_hash=f"sha256-{digest}", version=__version__, removed=removed)
     )  # fmt: skip

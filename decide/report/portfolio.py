@@ -294,7 +294,7 @@ class PortfolioWriter:
         """The page from its template, with the spooled rows put where its markers stand."""
         from decide.report.html import INVALID_MARK, ROWS_MARK, portfolio_page
 
-        head, rest = portfolio_page(self.totals, self.rubrics).split(ROWS_MARK, 1)
+        head, rest = portfolio_page(self.totals, self.rubrics, self._removed).split(ROWS_MARK, 1)
         middle, tail = rest.split(INVALID_MARK, 1) if self._has("html-invalid") else (rest, "")
         parts: list[str | Path] = [head, *(self._paths[name] for name in _HTML_TASK_SPOOLS if self._has(name)), middle]
         if self._has("html-invalid"):
