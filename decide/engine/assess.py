@@ -149,7 +149,7 @@ def tier_range(task: Task, rubrics: RubricSet, tier: str, score: float) -> TierR
     others are answered, raises the tier (then the score), until answering them reaches the lowest
     tier; then any that turn out not to be needed are dropped."""
     unanswered = {c.field: c.least_cautious for c in rubrics.tables.tier_fields if c.field not in task.answers}
-    best = _risk_with(task, rubrics, unanswered)
+    best = _risk_with(task, rubrics, unanswered) if unanswered else (TIERS.index(tier), score)
     if best[0] == TIERS.index(tier):
         return TierRange(tier, score, ())
     chosen: dict[str, Any] = {}
@@ -382,15 +382,14 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     # Each gap as it first appears on the way up, so that its level and reason say where it starts; its
     # severity is the target's, where every requirement that can make it blocking applies.
     gaps = _in_order(rubrics, (_first_needed(gap, first[gap.control, gap.required]) for gap in by_level[target]))
-    # Cleared: every requirement that applies is met, advisory ones included, at this level and below.
     evidence = _evidence(task, rubrics, facts, required[target], present)
-    short = {e.control for e in evidence if e.finding}
+    findings = [e for e in evidence if e.finding]
+    short = {e.control for e in findings}
     # Cleared: every requirement that applies is met, advisory ones included, and every control that
     # must be evidenced is, at this level and below.
     cleared = 0
     while cleared < target and not by_level[cleared + 1] and not short & required[cleared + 1]:
         cleared += 1
-    findings = [e for e in evidence if e.finding]
     readiness = readiness_of([*gaps, *findings])
     return Assessment(
         criteria=criteria,
