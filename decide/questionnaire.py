@@ -11,9 +11,11 @@ person started from, changing only the answers that changed.
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from decide.loading.edit import Change, EditFailed, edited, yaml_value
@@ -30,6 +32,12 @@ NOT_SURE = "not sure: decide takes the most cautious reading"
 # A draft lists here the questions answered with nothing (a field with no null, such as owner), so
 # that resuming does not ask them again; a task file never keeps it.
 LEFT_EMPTY_KEY = "x-decide-ask-left-empty"
+EVIDENCE_HEADER = (
+    "# What backs each claimed control: a file from this file's folder, or a link; date: when last verified."
+)
+
+# Evidence given in answer to `decide ask`: by control, the items added ({ref, date, note}), in the order asked.
+NewEvidence = Mapping[str, Sequence[Mapping[str, str]]]
 
 
 class Question(NamedTuple):
@@ -105,6 +113,21 @@ def parse_answer(question: Question, text: str) -> tuple[Any, str]:
     return entered, ""
 
 
+def evidence_date(text: str, today: datetime.date) -> tuple[str, str]:
+    """The day evidence was last verified, as the task file writes it (YYYY-MM-DD), from what was entered;
+    or the reason it cannot be one ("", reason): not a day of the calendar, or a day after ``today``."""
+    entered = text.strip()
+    try:
+        day = datetime.date.fromisoformat(entered) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", entered) else None
+    except ValueError:
+        day = None
+    if day is None:
+        return "", "a day of the calendar, written YYYY-MM-DD"
+    if day > today:
+        return "", f"after today ({today.isoformat()}): give the day it was last verified"
+    return entered, ""
+
+
 def nullable(question: Question) -> bool:
     """Whether the task file can say "not sure" for it: a rubric field takes null; owner and metrics do not."""
     return question.key.startswith(tuple(f"{name}." for name in RUBRICS))
@@ -175,9 +198,10 @@ def _left_empty(asked: list[Question], answers: Mapping[str, Any]) -> list[str]:
     return [q.key for q in asked if not nullable(q) and q.key in answers and answers[q.key] is None]
 
 
-def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: RubricSet, *, draft: bool = False) -> str:
-    """The answers as a commented task file: each field under its question, for the next reader.
-    A ``draft`` holds what was answered before an interruption; it may not be complete."""
+def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: RubricSet, *, draft: bool = False,
+              evidence: NewEvidence | None = None) -> str:  # fmt: skip
+    """The answers as a commented task file: each field under its question, for the next reader, and the
+    ``evidence`` given. A ``draft`` holds what was answered before an interruption; it may not be complete."""
     lines = [
         DRAFT_HEADER if draft else FINAL_HEADER,
         "version: 1",
@@ -201,6 +225,10 @@ def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: Rubric
                 lines.append(f"  # {criterion.id}: {NOT_ANSWERED}")
             else:
                 lines.append(f"  {criterion.id}: null  # {NOT_SURE}")
+    if evidence:
+        lines += ["", EVIDENCE_HEADER, "evidence:"]
+        for control, items in evidence.items():
+            lines += [f"  {control}:", *(f"    - {yaml_value(item)}" for item in items)]
     metrics: dict[str, Any] = {}
     for question in asked:
         if question.key.startswith("metrics.") and answers.get(question.key) is not None:
@@ -216,13 +244,24 @@ def task_file(asked: list[Question], answers: Mapping[str, Any], rubrics: Rubric
 
 
 def _changes(
-    asked: list[Question], answers: Mapping[str, Any], document: Mapping[str, Any], *, draft: bool
+    asked: list[Question],
+    answers: Mapping[str, Any],
+    document: Mapping[str, Any],
+    evidence: NewEvidence,
+    *,
+    draft: bool,
 ) -> dict[tuple[str, ...], Change]:
-    """What the answers change in a task file: the fields whose answer differs from what the file says. A
-    section the file leaves out is added (empty: every field in it takes its cautious reading), as the
-    format requires every section."""
+    """What the answers change in a task file: the fields whose answer differs from what the file says, and the
+    evidence items added after any the file lists. A section the file leaves out is added (empty: every field
+    in it takes its cautious reading), as the format requires every section."""
     order: list[tuple[str, ...]] = [("version",), ("id",)]  # where a field goes: after those before it here
+    # The evidence goes after the governance, each control's in the order of the governance questions.
+    controls = [
+        question.key.removeprefix("governance.") for question in asked if question.key.startswith("governance.")
+    ]
     for question in asked:
+        if question.key.startswith("metrics.") and ("evidence",) not in order:
+            order += [("evidence",), *(("evidence", control) for control in dict.fromkeys([*controls, *evidence]))]
         order.append(tuple(question.key.split(".")))
         if question.key == "owner":
             order.append((LEFT_EMPTY_KEY,))
@@ -254,6 +293,8 @@ def _changes(
         changes[(LEFT_EMPTY_KEY,)] = Change(left_empty, after=before((LEFT_EMPTY_KEY,)))
     elif not left_empty and LEFT_EMPTY_KEY in document:
         changes[(LEFT_EMPTY_KEY,)] = Change(remove=True)
+    for control, items in evidence.items():
+        changes[("evidence", control)] = Change(list(items), append=True, after=before(("evidence", control)))
     return changes
 
 
@@ -273,26 +314,29 @@ def saved_text(
     *,
     draft: bool = False,
     name: str = "the file",
+    evidence: NewEvidence | None = None,
 ) -> tuple[str, bool]:
     """The answers written into ``source``, the text of the task file (or draft) they started from: only
-    the fields whose answer changed are touched. Also whether the file's own layout was kept: if it cannot
+    the fields whose answer changed are touched, and the ``evidence`` given goes after the items the file
+    lists. Also whether the file's own layout was kept: if it cannot
     be (a layout the editor cannot follow), the answers are written as a new file, with everything else
     the file holds (id, description, own keys, evidence...) carried over."""
     if not isinstance(document, Mapping):
-        return task_file(asked, answers, rubrics, draft=draft), True
+        return task_file(asked, answers, rubrics, draft=draft, evidence=evidence), True
     text = source
     wrong, right = (FINAL_HEADER, DRAFT_HEADER) if draft else (DRAFT_HEADER, FINAL_HEADER)
     if text.startswith(wrong + "\n"):
         text = right + text[len(wrong) :]
     try:
-        return edited(text, _changes(asked, answers, document, draft=draft), name), True
+        return edited(text, _changes(asked, answers, document, evidence or {}, draft=draft), name), True
     except EditFailed:
         fresh = task_file(asked, answers, rubrics, draft=draft)
-        kept = [
-            f"{json.dumps(str(key))}: {json.dumps(_plain(value), ensure_ascii=False)}"
-            for key, value in document.items()
-            if key not in _ASKED_FOR
-        ]
+        own = {str(key): _plain(value) for key, value in document.items() if key not in _ASKED_FOR}
+        if evidence:
+            listed: dict[str, Any] = own["evidence"] if isinstance(own.get("evidence"), dict) else {}
+            own["evidence"] = listed | {control: [*(listed.get(control) or []), *map(dict, items)]
+                                        for control, items in evidence.items()}  # fmt: skip
+        kept = [f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in own.items()]
         head, _, rest = fresh.partition("\nid: ")
         rest = rest.partition("\n")[2] if "id" in document else "id: " + rest
         return "\n".join([head, *kept, rest]), False

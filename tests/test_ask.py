@@ -11,6 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from decide.cli.ask import NO_MORE_EVIDENCE
 from decide.engine import evaluate
 from decide.loading.rubrics import load_rubrics
 from decide.loading.task import TaskLoader
@@ -60,6 +61,14 @@ class Person:
         else:
             # A --from default is already in the field: Enter keeps it, typed text replaces it.
             self.type("" if planned is None else "\x15" + str(planned))  # Ctrl-U clears the line first
+
+    def save(self, then: str) -> None:
+        """Save on the summary, until ``then`` shows; where the work needs evidence, give none (its own tests do)."""
+        self.child.expect("pick one to change it")
+        self.pick(0)
+        if self.child.expect([re.escape(NO_MORE_EVIDENCE), then]) == 0:
+            self.pick_last()
+            self.child.expect(then)
 
     def finish(self) -> int:
         self.child.expect(pexpect.EOF, timeout=30)

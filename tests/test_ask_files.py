@@ -34,9 +34,7 @@ def _own(tmp_path: Path) -> Path:
 
 def _save_in_place(person: Person, name: str) -> None:
     """Save from the summary, agreeing to write into the file started from."""
-    person.child.expect("pick one to change it")
-    person.pick(0)
-    person.child.expect(f"Write your answers into {name}?")
+    person.save(f"Write your answers into {name}?")
     person.child.send("y")
     person.child.expect(f"Saved {name}")
     assert person.finish() == 0
@@ -143,9 +141,7 @@ def test_from_a_file_enter_throughout_leaves_it_byte_for_byte(tmp_path: Path) ->
     person.child.send(DOWN + ENTER)  # review every answer
     for question in QUESTIONS:
         person.answer(question, {})  # Enter: the file's answer, or "Not sure" where it has none
-    person.child.expect("pick one to change it")
-    person.pick(0)
-    person.child.expect("No answer changed: triage.yaml is as it was")  # so nothing to agree to
+    person.save("No answer changed: triage.yaml is as it was")  # so nothing to agree to
     assert person.finish() == 0
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("*.draft.yaml"))
@@ -273,9 +269,7 @@ def test_stopped_while_editing_a_file_the_draft_resumes_into_that_file(tmp_path:
     resumed.pick(0)
     for question in QUESTIONS[-5:]:
         resumed.answer(question, {})
-    resumed.child.expect("pick one to change it")
-    resumed.pick(0)
-    resumed.child.expect("Saved triage.yaml")
+    resumed.save("Saved triage.yaml")
     resumed.child.expect("Removed the draft triage.draft.yaml")
     assert resumed.finish() == 0
     assert path.read_bytes() == draft and not (tmp_path / "triage.draft.yaml").exists()

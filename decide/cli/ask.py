@@ -18,13 +18,17 @@ from decide.cli.errors import reported_errors
 from decide.cli.options import RubricsOption
 
 if TYPE_CHECKING:
-    from decide.model import RubricSet
+    from decide.model import ControlEvidence, RubricSet
     from decide.questionnaire import Question
 
 BACK = "← Back"
 NOT_SURE = "Not sure: take the most cautious reading"
 SAVE = "Save and show the report"
 QUIT = "Stop here: keep the answers in a draft, not in the task file"
+ADD_EVIDENCE = "Add an item: a file in the repository, or a link"
+NO_EVIDENCE = "Skip: no evidence yet"
+NO_MORE_EVIDENCE = "Skip the rest: save without more evidence"
+ANOTHER_ITEM = "Add another item"
 DRAFT_SUFFIX = ".draft.yaml"
 
 
@@ -246,6 +250,7 @@ def ask(
         try:
             session.check_paths(output, start_from)  # before the first question: no answer is lost to a bad path
             _run(session.asked, session.answers, _order(session.asked, session.answers), session.source is not None)
+            session.ask_evidence()
             path = session.save()
         except (KeyboardInterrupt, EOFError) as stop:  # Ctrl-C, end of input, SIGTERM (Terminated)
             session.stop(stop)
@@ -264,6 +269,7 @@ class _Session:
         self.given: dict[str, Any] = {}  # the answers the file gave: only a change to them is worth a draft
         self.target: Path | None = None  # None: named after the title, when it is known
         self.agreed: Path | None = None  # an existing file the person agreed to write over
+        self.evidence: dict[str, list[dict[str, str]]] = {}  # items given, by control: added to the file's own
 
     def check_paths(self, output: Path | None, start_from: Path | None) -> None:
         """Every path this run may write, checked before the first question; the answers go to ``-o``, else
@@ -300,17 +306,41 @@ class _Session:
 
         return self.target or Path(f"{slug(str(self.answers.get('title') or 'task'))}.yaml")
 
-    def text(self, *, draft: bool) -> str:
+    def text(self, *, draft: bool, quiet: bool = False) -> str:
+        """The file to save (or the draft); ``quiet``: not to say that a file's layout could not be kept."""
         from decide.questionnaire import saved_text, task_file
 
         if self.source is None:
-            return task_file(self.asked, self.answers, self.rubric_set, draft=draft)
+            return task_file(self.asked, self.answers, self.rubric_set, draft=draft, evidence=self.evidence)
         text, kept = saved_text(self.source.text, self.source.document, self.asked, self.answers, self.rubric_set,
-                                draft=draft, name=str(self.source.path))  # fmt: skip
-        if not kept:
+                                draft=draft, name=str(self.source.path), evidence=self.evidence)  # fmt: skip
+        if not kept and not quiet:
             print(f"decide: could not keep the layout of {self.source.path} (its comments are not carried over); "
                   "all else in it (id, description, x- keys...) is kept", file=sys.stderr)  # fmt: skip
         return text
+
+    def ask_evidence(self) -> None:
+        """Evidence for each control the rubrics ask evidence of, for the work as answered, that the file
+        does not back yet (missing, unusable or stale); a control already evidenced is only named."""
+        from decide.engine import assess
+        from decide.errors import DecideError
+        from decide.loading.evidence import EvidenceReader
+        from decide.loading.task import TaskLoader
+
+        path = self.default_path()
+        try:
+            task = TaskLoader(self.rubric_set).load_bytes(self.text(draft=False, quiet=True).encode(), str(path))
+            asked = [found for found in assess(task, self.rubric_set).evidence if found.requirement]
+        except DecideError as error:  # a --from file with problems the person chose to answer anyway
+            print(f"decide: cannot tell which controls need evidence: {error}", file=sys.stderr)
+            return
+        if evidenced := [found.control for found in asked if found.status == "evidenced"]:
+            print(f"Evidenced already: {', '.join(evidenced)}.", file=sys.stderr)
+        wanted = [found for found in asked if found.status != "evidenced"]
+        root = EvidenceReader().root(path.parent)
+        for position, finding in enumerate(wanted, start=1):
+            if not _evidence_for(finding, f"Evidence {position}/{len(wanted)}", path, root, self.evidence):
+                break
 
     def save(self) -> Path:
         """Write the answers; a path that cannot be written is asked again, so that no answer is lost."""
@@ -373,7 +403,7 @@ class _Session:
         from decide.output import write_atomic
 
         code = EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
-        if self.answers == self.given:
+        if self.answers == self.given and not self.evidence:
             said = "was given;" if self.source is None else f"changed; {self.source.path} is as it was, and"
             print(f"\ndecide: stopped before any answer {said} nothing was saved.", file=sys.stderr)
             raise typer.Exit(code)
@@ -382,6 +412,52 @@ class _Session:
         print(f"\ndecide: stopped; your answers are saved in {draft}{note}. Resume with "
               f"`decide ask --from {draft}`", file=sys.stderr)  # fmt: skip
         raise typer.Exit(code)
+
+
+def _evidence_for(finding: ControlEvidence, progress: str, path: Path, root: Path,
+                  evidence: dict[str, list[dict[str, str]]]) -> bool:  # fmt: skip
+    """Ask for the items that back one control, adding each to ``evidence`` as it is given; False when the
+    person skips the rest of the controls."""
+    import questionary
+
+    header = f"Evidence for {finding.control}: {finding.detail} ({finding.severity}).\n  {finding.why}\n "
+    choices = [questionary.Choice(ADD_EVIDENCE, value="add"), questionary.Choice(NO_EVIDENCE, value="skip"),
+               questionary.Choice(NO_MORE_EVIDENCE, value="rest")]  # fmt: skip
+    picked = questionary.select(header, choices=choices, instruction=progress, qmark="?").unsafe_ask()
+    while picked == "add":
+        item = _evidence_item(finding.control, path, root)
+        if item is None:
+            return True
+        evidence.setdefault(finding.control, []).append(item)
+        more = [questionary.Choice("Next", value="next"), questionary.Choice(ANOTHER_ITEM, value="add")]
+        picked = questionary.select(f"{finding.control}: {item['ref']} added.", choices=more,
+                                    instruction=progress).unsafe_ask()  # fmt: skip
+    return bool(picked != "rest")
+
+
+def _evidence_item(control: str, path: Path, root: Path) -> dict[str, str] | None:
+    """One item: where it is (a path is checked as the loader checks it, and asked again with the reason),
+    when it was last verified, and what it shows; None when no ref is given."""
+    import questionary
+
+    from decide.loading.evidence import check_ref, is_url, today
+    from decide.questionnaire import evidence_date
+
+    def ref_problem(text: str) -> bool | str:
+        ref = text.strip()
+        return True if not ref or is_url(ref) else (check_ref(ref, path.parent, root)[0] or True)
+
+    where = f"a path from the folder of {path.name}, or a URL; empty: none"
+    ref = questionary.text(f"Where is the evidence for {control}?", validate=ref_problem, qmark="?",
+                           instruction=where).unsafe_ask()  # fmt: skip
+    if not ref.strip():
+        return None
+    day = today()
+    date = questionary.text("When was it last verified?", default=day.isoformat(), qmark="?", instruction="YYYY-MM-DD",
+                            validate=lambda text: evidence_date(text, day)[1] or True).unsafe_ask()  # fmt: skip
+    note = questionary.text("What does it show?", qmark="?", instruction="optional").unsafe_ask()
+    item = {"ref": ref.strip(), "date": evidence_date(date, day)[0]}
+    return item | {"note": note.strip()} if note.strip() else item
 
 
 def _run(asked: list[Question], answers: dict[str, Any], order: list[int], cautious: bool) -> None:

@@ -32,6 +32,7 @@ class Change(NamedTuple):
     after: Sequence[Path_] = ()  # the fields it belongs after, nearest last: where a new line goes
     placeholders: Sequence[str] = ()  # comment texts after "field:" that this change may replace
     only_over_placeholder: bool = False  # a field that is not there is added only where a placeholder stands
+    append: bool = False  # ``value`` is items added after those the field's list holds (the list made if none)
 
 
 class EditFailed(Exception):
@@ -42,6 +43,8 @@ def yaml_value(value: Any) -> str:
     """A value in YAML that reads back exactly: JSON's strings, numbers and lists are YAML too."""
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{key}: {yaml_value(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_value(item) for item in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -93,6 +96,8 @@ def _apply_to_data(data: Any, path: Path_, change: Change) -> None:
         data = data[key]
     if change.remove:
         data.pop(leaf, None)
+    elif change.append:
+        data[leaf] = (data[leaf] if isinstance(data.get(leaf), list) else []) + _plain(change.value)
     else:
         data[leaf] = _plain(change.value)
 
@@ -122,6 +127,8 @@ class _Editor:
 
     def change_entry(self, mapping: yaml.MappingNode, mapping_key: yaml.Node | None, key_node: yaml.Node,
                      node: yaml.Node, change: Change) -> str:  # fmt: skip
+        if change.append and isinstance(node, yaml.SequenceNode):
+            return self.append_items(node, change.value)
         if mapping.flow_style:
             return self.rewrite_flow(mapping, key_node.value, change)
         if not change.remove:
@@ -170,6 +177,17 @@ class _Editor:
         colon = self.text.index(":", key_node.end_mark.index)  # a block value: it goes on the key's line
         return self.splice(colon + 1, self.content_end(node), " " + yaml_value(value))
 
+    def append_items(self, node: yaml.SequenceNode, items: Sequence[Any]) -> str:
+        """Items after the last of a list: a block list's as lines of their own, a flow list's before its `]`."""
+        if node.flow_style:
+            close = int(node.end_mark.index) - 1
+            if self.text[close] != "]":
+                raise EditFailed("a flow list that does not end with ]")
+            added = ", ".join(yaml_value(item) for item in items)
+            return self.splice(close, close, (", " if node.value else "") + added)
+        at = self.line_end(self.content_end(node))
+        return self.splice(at, at, "".join(f"\n{' ' * self.column(node)}- {yaml_value(item)}" for item in items))
+
     def remove_entry(self, key_node: yaml.Node, node: yaml.Node) -> str:
         start = self.line_start(key_node.start_mark.index)
         end = self.line_end(self.content_end(node))
@@ -189,6 +207,9 @@ class _Editor:
         if rest:
             return " " * indent + f"{head}:\n" + self.new_lines(indent + self.step(), tuple(rest), change)
         comment = f"  # {change.comment}" if change.comment else ""
+        if isinstance(change.value, list) and change.value and all(isinstance(i, Mapping) for i in change.value):
+            items = "".join(f"{' ' * (indent + self.step())}- {yaml_value(item)}\n" for item in change.value)
+            return " " * indent + f"{head}:{comment}\n{items}"  # a list of records: one a line, as people write it
         return " " * indent + f"{head}: {yaml_value(change.value)}{comment}\n"
 
     def step(self) -> int:

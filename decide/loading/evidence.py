@@ -65,7 +65,7 @@ class EvidenceReader:
     def items(self, document: MarkedDict, folder: Path, source: str) -> dict[str, tuple[EvidenceItem, ...]]:
         """Each control's items, their refs checked from ``folder``; ``source`` names the file in messages."""
         evidence = document.get("evidence") or MarkedDict()
-        root = self._root(folder)
+        root = self.root(folder)
         found: dict[str, tuple[EvidenceItem, ...]] = {}
         for control, items in evidence.items():
             if control.startswith("x-") or not items:
@@ -84,16 +84,21 @@ class EvidenceReader:
             except ValueError:
                 raise DecideError.at(source, f"evidence: date {item['date']!r} is not a day of the calendar",
                                      *item.value_marks["date"]) from None  # fmt: skip
-        url = bool(_URL.match(ref))
+        url = is_url(ref)
         problem, digest = ("", None) if url else check_ref(ref, folder, root)
         return EvidenceItem(ref, date, item.get("note"), mark, url, problem, digest)
 
-    def _root(self, folder: Path) -> Path:
+    def root(self, folder: Path) -> Path:
         """The repository ``folder`` is in: the nearest folder at or above it holding ``.git``."""
         real = Path(os.path.realpath(folder))
         if real not in self._roots:
             self._roots[real] = next((p for p in (real, *real.parents) if (p / ".git").exists()), real)
         return self._roots[real]
+
+
+def is_url(ref: str) -> bool:
+    """Whether ``ref`` is a URL (recorded, never fetched) rather than a path."""
+    return bool(_URL.match(ref))
 
 
 def check_ref(ref: str, folder: Path, root: Path) -> tuple[str, str | None]:
