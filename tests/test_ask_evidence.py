@@ -192,3 +192,51 @@ def test_evidence_goes_into_a_new_file_and_after_the_items_a_file_lists_and_read
         assert task.answers == loader.load(EXAMPLE).answers
     assert [line for line in text.splitlines() if line not in saved.splitlines()] == []  # every line kept
     assert '    - {ref: "https://example.com/caps", date: "2026-12-01", note: "caps: 5k a day"}' in fresh
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda path: path.stem)
+def test_an_item_for_every_control_goes_into_every_example_and_reads_back(example: Path) -> None:
+    text = example.read_text(encoding="utf-8")
+    document = parse_yaml(text.encode(), "t")
+    new = {control.id: [{"ref": f"https://example.com/{control.id}", "date": "2026-12-01"}]
+           for control in RUBRICS.tables.controls}  # fmt: skip
+    saved, kept = saved_text(text, document, QUESTIONS, answers_from(document, QUESTIONS), RUBRICS, evidence=new)
+    assert kept
+    assert [line for line in text.splitlines() if line not in saved.splitlines()] == []  # every line kept
+    loader = TaskLoader(RUBRICS)
+    listed, task = loader.load(example).evidence, loader.load_bytes(saved.encode(), str(example))
+    assert {control: [item.ref for item in items] for control, items in task.evidence.items()} == {
+        control: [*(item.ref for item in listed.get(control, ())), f"https://example.com/{control}"] for control in new
+    }
+
+
+@pytest.mark.parametrize(
+    "section",
+    ["evidence:\n", "evidence: null\n", "evidence: {}\n", "evidence:\n  rollback: [{ref: old.md}]\n",
+     "evidence: {rollback: [], x-own: 1}\n", "evidence:\n  rollback:\n  - {ref: old.md, date: 2026-01-02}  # ours\n"],
+)  # fmt: skip
+def test_evidence_goes_into_any_way_of_writing_the_section(section: str) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text[: text.index("# What backs")] + section + text[text.index("metrics:") :]
+    document = parse_yaml(text.encode(), "t")
+    new = {"rollback": [{"ref": "https://example.com/drill", "date": "2026-12-01"}]}
+    saved, kept = saved_text(text, document, QUESTIONS, answers_from(document, QUESTIONS), RUBRICS, evidence=new)
+    assert kept
+    items = TaskLoader(RUBRICS).load_bytes(saved.encode(), "t.yaml").evidence["rollback"]
+    assert [item.ref for item in items] == [*(["old.md"] if "old.md" in section else []), "https://example.com/drill"]
+    assert "# ours" in saved or "# ours" not in section
+
+
+def test_a_file_that_cannot_be_edited_in_place_keeps_its_evidence_and_gets_the_new() -> None:
+    # The scope is an alias of an anchor in an own key: the file is written anew, its own keys carried over.
+    text = "version: 1\nx-defaults: &s {systems: 1}\ntitle: T\nobjective: O.\nautonomy: {}\nscope: *s\n" \
+           "data_access: {}\ngovernance: {rollback: manual}\nevidence:\n  rollback:\n    - {ref: a.md}\n"  # fmt: skip
+    document = parse_yaml(text.encode(), "t")
+    answers = answers_from(document, QUESTIONS) | {"scope.systems": 2}
+    new = {"rollback": [{"ref": "https://example.com/b", "date": "2026-12-01"}],
+           "kill_switch": [{"ref": "https://example.com/c", "date": "2026-12-01", "note": "drill"}]}  # fmt: skip
+    saved, kept = saved_text(text, document, QUESTIONS, answers, RUBRICS, evidence=new)
+    assert not kept
+    task = TaskLoader(RUBRICS).load_bytes(saved.encode(), "t.yaml")
+    assert [item.ref for item in task.evidence["rollback"]] == ["a.md", "https://example.com/b"]
+    assert [(item.ref, item.note) for item in task.evidence["kill_switch"]] == [("https://example.com/c", "drill")]

@@ -58,7 +58,10 @@ def edited(text: str, changes: Mapping[Path_, Change], name: str) -> str:
         return edited(text.replace("\r\n", "\n"), changes, name).replace("\n", "\r\n")
     expected = _plain(_parse(text, name))
     for path, change in changes.items():
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as error:  # an earlier change broke what a later one needs (an alias's anchor)
+            raise EditFailed(str(error)) from None
         if not isinstance(root, yaml.MappingNode):
             raise EditFailed("the file is not a mapping")
         changed = _Editor(text).apply(root, path, change)
