@@ -114,6 +114,7 @@ def test_an_unquoted_yaml_date_reads_as_the_day_it_names(task: Path) -> None:
 HOSTILE = {
     "a path out of the repository": ("../../../etc/passwd", "leads outside the repository"),
     "an absolute path": ("/etc/passwd", "an absolute path: give a path from the task file's folder"),
+    "a file URL": ("file:///etc/passwd", "a file: URL: give a path from the task file's folder"),
     "a symlink out of the repository": ("evidence/out.md", "leads outside the repository"),
     "a missing file": ("evidence/none.md", "no such file"),
     "a folder": ("evidence", "not a file but a folder"),

@@ -97,14 +97,17 @@ class EvidenceReader:
 
 
 def is_url(ref: str) -> bool:
-    """Whether ``ref`` is a URL (recorded, never fetched) rather than a path."""
-    return bool(_URL.match(ref))
+    """Whether ``ref`` is a URL (recorded, never fetched) rather than a path. A ``file:`` URL names a
+    local file, so it is checked as a path is, and refused."""
+    return bool(_URL.match(ref)) and not ref.lower().startswith("file:")
 
 
 def check_ref(ref: str, folder: Path, root: Path) -> tuple[str, str | None]:
     """Why a local ref cannot back a claim ("" when it can), and the file's sha256 when it can."""
     if "\x00" in ref:
         return "a path cannot hold a NUL character", None
+    if ref.lower().startswith("file:"):
+        return "a file: URL: give a path from the task file's folder", None
     if os.path.isabs(ref) or ref.startswith("~"):
         return "an absolute path: give a path from the task file's folder", None
     real = Path(os.path.realpath(folder / ref))
