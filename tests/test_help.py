@@ -78,7 +78,7 @@ def test_the_usage_names_what_to_give(runner: CliRunner) -> None:
     assert _help(runner, "diff").splitlines()[0] == "Usage: decide diff [OPTIONS] OLD NEW"
     schema = _help(runner, "schema")
     assert schema.splitlines()[0] == "Usage: decide schema [OPTIONS] [WHICH]"
-    assert "task (the default), report, rubric, summary or explain" in " ".join(schema.split())
+    assert "task (the default), report, rubric, summary, explain or import-mapping" in " ".join(schema.split())
 
 
 def test_only_evaluate_offers_standard_input(runner: CliRunner) -> None:

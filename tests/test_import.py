@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -386,3 +387,13 @@ def test_whatever_text_a_cell_holds_the_draft_is_valid_and_keeps_it() -> None:
         assert task.description is not None and task.description.startswith(f"Problem: {problem.strip()}")
 
     check()
+
+
+def test_decide_schema_prints_the_mapping_schema_the_bundled_mapping_follows() -> None:
+    result = subprocess.run([sys.executable, "-m", "decide", "schema", "import-mapping"], capture_output=True,
+                            text=True, cwd=ROOT, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    mapping = yaml.safe_load((ROOT / "rubrics" / "mappings" / "omb-inventory.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(mapping)

@@ -18,16 +18,17 @@ class SchemaName(StrEnum):
     RUBRIC = "rubric"
     SUMMARY = "summary"
     EXPLAIN = "explain"
+    IMPORT_MAPPING = "import-mapping"
 
 
 def schema(
     which: Annotated[
         SchemaName,
-        typer.Argument(metavar="WHICH", help="task (the default), report, rubric, summary or explain."),
+        typer.Argument(metavar="WHICH", help="task (the default), report, rubric, summary, explain or import-mapping."),
     ] = SchemaName.TASK,
     rubrics: RubricsOption = None,
 ) -> None:
-    """Print a JSON Schema: task, report, rubric, summary, explain.
+    """Print a JSON Schema: task, report, rubric, summary and more.
 
     The task schema follows the rubric set (--rubrics), so an editor can check and complete task
     files against the questions an organisation asks.
