@@ -16,6 +16,7 @@ import typer
 
 from decide.cli.errors import reported_errors
 from decide.cli.options import RubricsOption
+from decide.errors import shown
 
 if TYPE_CHECKING:
     from decide.model import ControlEvidence, RubricSet
@@ -315,8 +316,8 @@ class _Session:
         text, kept = saved_text(self.source.text, self.source.document, self.asked, self.answers, self.rubric_set,
                                 draft=draft, name=str(self.source.path), evidence=self.evidence)  # fmt: skip
         if not kept and not quiet:
-            print(f"decide: could not keep the layout of {self.source.path} (its comments are not carried over); "
-                  "all else in it (id, description, x- keys...) is kept", file=sys.stderr)  # fmt: skip
+            print(f"decide: could not keep the layout of {shown(str(self.source.path))} (its comments are not "
+                  "carried over); all else in it (id, description, x- keys...) is kept", file=sys.stderr)  # fmt: skip
         return text
 
     def ask_evidence(self) -> None:
@@ -353,14 +354,14 @@ class _Session:
         while True:
             problem = _write_problem(path)
             if problem:
-                print(f"{path}: {problem}", file=sys.stderr)
+                print(f"{shown(str(path))}: {problem}", file=sys.stderr)
                 path = _typed_path(path)
                 continue
             if self.source is not None and self.in_place(path) and text == self.source.text:
-                print(f"No answer changed: {path} is as it was.\n", file=sys.stderr)
+                print(f"No answer changed: {shown(str(path))} is as it was.\n", file=sys.stderr)
                 return path
             if path.is_file() and path.read_bytes() == text.encode("utf-8"):
-                print(f"{path} already holds these answers.\n", file=sys.stderr)
+                print(f"{shown(str(path))} already holds these answers.\n", file=sys.stderr)
                 self.remove_resumed_draft(path)
                 return path
             if path.exists() and not (self.agreed is not None and _same_file(path, self.agreed)):
@@ -376,7 +377,7 @@ class _Session:
                 print(error, file=sys.stderr)
                 path = _typed_path(path)
                 continue
-            print(f"Saved {path}.\n", file=sys.stderr)
+            print(f"Saved {shown(str(path))}.\n", file=sys.stderr)
             self.remove_resumed_draft(path)
             return path
 
@@ -384,7 +385,8 @@ class _Session:
         """The draft the answers were resumed from holds nothing the saved file does not: it goes."""
         if self.source is not None and self.source.is_draft and not _same_file(saved, self.source.path):
             self.source.path.unlink(missing_ok=True)
-            print(f"Removed the draft {self.source.path}: {saved} holds its answers.\n", file=sys.stderr)
+            print(f"Removed the draft {shown(str(self.source.path))}: {shown(str(saved))} holds its answers.\n",
+                  file=sys.stderr)
 
     def draft_path(self) -> tuple[Path, str]:
         """Where a draft goes, and what to say about it: never over another draft, but over the one resumed."""
@@ -409,8 +411,8 @@ class _Session:
             raise typer.Exit(code)
         draft, note = self.draft_path()
         write_atomic(draft, self.text(draft=True))
-        print(f"\ndecide: stopped; your answers are saved in {draft}{note}. Resume with "
-              f"`decide ask --from {draft}`", file=sys.stderr)  # fmt: skip
+        print(f"\ndecide: stopped; your answers are saved in {shown(str(draft))}{note}. Resume with "
+              f"`decide ask --from {shown(str(draft))}`", file=sys.stderr)  # fmt: skip
         raise typer.Exit(code)
 
 
