@@ -51,12 +51,11 @@ def _evidence(report: Report) -> list[dict[str, Any]]:
     max_age = datetime.timedelta(days=report.rubrics.evidence_max_age[report.assessment.tier])
     recorded = []
     for evidence in report.assessment.evidence:
-        dates = [item.date for item in evidence.items if item.date and not item.problem]
-        if evidence.status != "evidenced" or not dates:
+        if evidence.status != "evidenced" or evidence.verified is None:
             continue
         recorded.append({
             "control": evidence.control,
-            "valid_until": (max(dates) + max_age).isoformat(),
+            "valid_until": (evidence.verified + max_age).isoformat(),
             "files": [{"ref": item.ref, "sha256": item.sha256} for item in evidence.items if item.sha256],
         })  # fmt: skip
     return recorded

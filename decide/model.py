@@ -409,6 +409,7 @@ class ControlEvidence(NamedTuple):
     items: tuple[EvidenceItem, ...]
     requirement: str  # the evidence rule that asks for it ("" when none does)
     why: str  # that rule's reason
+    verified: datetime.date | None = None  # the newest usable item's date, when it has one
 
     @property
     def finding(self) -> bool:

@@ -19,6 +19,7 @@ from decide.model import (
     ControlEvidence,
     CriterionResult,
     EvidenceItem,
+    EvidenceRule,
     Facts,
     Gap,
     RubricSet,
@@ -254,54 +255,57 @@ def readiness_of(gaps: Iterable[Gap | ControlEvidence]) -> str:
     return "not-ready" if "blocking" in severities else "conditional" if severities else "ready"
 
 
-def _evidence(
-    task: Task, rubrics: RubricSet, facts: Facts, required: set[str], present: list[int]
-) -> tuple[ControlEvidence, ...]:
-    """Each claimed control that has evidence or must: what backs it, and whether that falls short.
+def _evidence_rules(rubrics: RubricSet, facts: Facts, required: set[str]) -> dict[str, EvidenceRule]:
+    """The rule that asks evidence of each required control, once claimed: of the rules that hold,
+    a blocking one wins over an advisory one."""
+    asked: dict[str, EvidenceRule] = {}
+    for rule in rubrics.evidence_rules:
+        if rule.when.holds(facts):
+            for control in rule.controls:
+                if control in required and (control not in asked or rule.blocking > asked[control].blocking):
+                    asked[control] = rule
+    return asked
 
-    A rule asks for evidence of a control only where the work requires the control (at the target
-    level) and the task claims it; a blocking rule that holds wins over an advisory one."""
-    tier = TIERS[int(facts["tier"])]
+
+def _evidence(
+    task: Task, rubrics: RubricSet, tier: str, asked: dict[str, EvidenceRule], present: list[int]
+) -> tuple[ControlEvidence, ...]:
+    """Each claimed control that has evidence or a rule asking for it: what backs it, and whether
+    that falls short."""
     found: list[ControlEvidence] = []
     for control, rank in zip(rubrics.tables.controls, present, strict=True):
         items = task.evidence.get(control.id, ())
-        if rank == 0 or not (items or control.id in required):
+        rule = asked.get(control.id)
+        if rank == 0 or not (items or rule):
             continue
-        rules = [r for r in rubrics.evidence_rules if control.id in r.controls and r.when.holds(facts)]
-        rule = max(rules, key=lambda r: r.blocking, default=None) if control.id in required else None
-        if rule is None and not items:
-            continue
-        status, detail = _judged(items, task.as_of, rubrics.evidence_max_age[tier], tier)
+        status, detail, verified = _judged(items, task.as_of, rubrics.evidence_max_age[tier], tier)
         severity = "" if rule is None or status == "evidenced" else "blocking" if rule.blocking else "advisory"
         claimed = task.answers.get(control.field, control.values[rank])
         found.append(ControlEvidence(control.id, claimed, status, severity, detail, items,
-                                     rule.id if rule else "", rule.why if rule else ""))  # fmt: skip
+                                     rule.id if rule else "", rule.why if rule else "", verified))  # fmt: skip
     return tuple(found)
 
 
-def _evidence_asked(rubrics: RubricSet, facts: Facts, required: set[str]) -> frozenset[str]:
-    """The required controls a rubric rule asks evidence of, once claimed."""
-    return frozenset(c for r in rubrics.evidence_rules if r.when.holds(facts) for c in r.controls if c in required)
-
-
-def _judged(items: tuple[EvidenceItem, ...], as_of: datetime.date | None, max_age: int, tier: str) -> tuple[str, str]:
-    """A control's evidence status and the words that say it."""
+def _judged(
+    items: tuple[EvidenceItem, ...], as_of: datetime.date | None, max_age: int, tier: str
+) -> tuple[str, str, datetime.date | None]:
+    """A control's evidence status, the words that say it, and the day it was last verified."""
     if not items:
-        return "missing", "claimed, with no evidence"
+        return "missing", "claimed, with no evidence", None
     usable = [item for item in items if not item.problem]
     if not usable:
-        return "unusable", "; ".join(f"{item.ref}: {item.problem}" for item in items)
+        return "unusable", "; ".join(f"{item.ref}: {item.problem}" for item in items), None
     dated = [(item.date, item.ref) for item in usable if item.date is not None]
     if not dated or as_of is None:
-        return "stale", "undated: say when it was last verified (date: YYYY-MM-DD)"
+        return "stale", "undated: say when it was last verified (date: YYYY-MM-DD)", None
     newest, ref = max(dated)
     age = (as_of - newest).days
     if age < 0:
-        return "unusable", f"{ref}: dated {newest}, after {as_of}, the day it is judged on"
+        return "unusable", f"{ref}: dated {newest}, after {as_of}, the day it is judged on", None
     shown = f"{ref}, verified {newest} ({age} days before {as_of})"
     if age > max_age:
-        return "stale", f"{shown}; at {tier} risk, evidence may be {max_age} days old"
-    return "evidenced", shown
+        return "stale", f"{shown}; at {tier} risk, evidence may be {max_age} days old", newest
+    return "evidenced", shown, newest
 
 
 def _in_order(rubrics: RubricSet, gaps: Iterable[Gap]) -> tuple[Gap, ...]:
@@ -382,7 +386,8 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     # Each gap as it first appears on the way up, so that its level and reason say where it starts; its
     # severity is the target's, where every requirement that can make it blocking applies.
     gaps = _in_order(rubrics, (_first_needed(gap, first[gap.control, gap.required]) for gap in by_level[target]))
-    evidence = _evidence(task, rubrics, facts, required[target], present)
+    asked = _evidence_rules(rubrics, facts, required[target])
+    evidence = _evidence(task, rubrics, tier, asked, present)
     findings = [e for e in evidence if e.finding]
     short = {e.control for e in findings}
     # Cleared: every requirement that applies is met, advisory ones included, and every control that
@@ -408,7 +413,7 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         readiness=readiness,
         gaps=gaps,
         gaps_by_level=by_level,
-        to_ready=path_to_ready(rubrics, gaps, _evidence_asked(rubrics, facts, required[target])),
+        to_ready=path_to_ready(rubrics, gaps, frozenset(asked)),
         lower_level=cleared if 0 < cleared < target else None,
         tier_range=tier_range(task, rubrics, tier, risk_score),
         evidence=evidence,
