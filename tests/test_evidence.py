@@ -206,3 +206,10 @@ def test_the_terminal_report_shows_claimed_against_evidenced(task: Path) -> None
     assert "Evidence, as of 2026-12-01: claimed against evidenced" in result.stdout
     assert "kill_switch: stale (blocking): undated: say when it was last verified" in result.stdout
     assert re.search(r"evidenced: human_approval, audit_log, monitoring, escalation, rollback,\s+access,", result.stdout)
+
+
+def test_a_bad_source_date_epoch_is_one_line(task: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "decide", "evaluate", str(task)], capture_output=True, text=True,
+                            check=False, env={**os.environ, "SOURCE_DATE_EPOCH": "next tuesday"})  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr == "SOURCE_DATE_EPOCH: 'next tuesday' is not a number of seconds since 1970\n"
