@@ -213,3 +213,27 @@ def test_a_bad_source_date_epoch_is_one_line(task: Path) -> None:
                             check=False, env={**os.environ, "SOURCE_DATE_EPOCH": "next tuesday"})  # fmt: skip
     assert result.returncode == 2
     assert result.stderr == "SOURCE_DATE_EPOCH: 'next tuesday' is not a number of seconds since 1970\n"
+
+
+def test_an_unshown_claim_weighs_no_more_than_no_claim(repo: Path, tmp_path: Path) -> None:
+    """The spec: strengthening a control never worsens readiness. A rubric that asks evidence of a
+    rollback everywhere, blocking, meets a read-only assistant whose missing rollback is only advisory:
+    claiming a rollback it cannot show leaves it conditional, as having none does, not worse."""
+    rubrics = tmp_path / "rubrics"
+    shutil.copytree(ROOT / "rubrics", rubrics)
+    controls = rubrics / "controls.yaml"
+    rule = "    - id: evidence-rollback-everywhere\n      why: Show the way back.\n      when: {}\n" \
+           "      controls: [rollback]\n      missing: blocking\n"  # fmt: skip
+    controls.write_text(controls.read_text(encoding="utf-8").replace("  rules:\n", "  rules:\n" + rule, 1), "utf-8")
+    task = copy_example("status-lookup-assistant", repo / "tasks")
+    without = task.read_text(encoding="utf-8").replace("  rollback: manual\n", "  rollback: none\n")
+    task.write_text(without, encoding="utf-8")
+    before = evaluate(task, "--rubrics", str(rubrics))
+    assert [(g["control"], g["severity"]) for g in before["gaps"]] == [("rollback", "advisory")]
+    assert before["recommendation"]["readiness"] == "conditional"
+
+    task.write_text(without.replace("  rollback: none\n", "  rollback: manual\n"), encoding="utf-8")
+    after = evaluate(task, "--rubrics", str(rubrics))
+    rollback = control(after, "rollback")
+    assert (rollback["status"], rollback["severity"]) == ("missing", "advisory")
+    assert after["recommendation"]["readiness"] == "conditional"

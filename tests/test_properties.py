@@ -33,7 +33,7 @@ from typing import Any
 
 import jsonschema
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from decide.engine import evaluate
@@ -375,8 +375,20 @@ def test_fixed_point_high_or_critical_tier_without_an_owner_is_not_ready(doc):
 REPORT_SCHEMA = jsonschema.Draft202012Validator(packaged_schema("report"))
 
 
+# Found by CI: every control claimed, none shown, at high risk: not ready on the evidence alone.
+CLAIMED_UNSHOWN = {
+    "version": 1, "title": "0", "objective": "0", "autonomy": None, "scope": {"impact": "minor"},
+    "data_access": {"sensitivity": "public", "write": "none", "quality": "validated", "untrusted_input": False,
+                    "external_sharing": False, "regulations": []},
+    "governance": {"owner": "0", "human_approval": "high-impact", "audit_log": "partial", "monitoring": "dashboards",
+                   "escalation": "manual", "rollback": "manual", "kill_switch": True, "access": "role-based",
+                   "limits": "policy", "evaluation": "offline", "review": "ad-hoc"},
+}  # fmt: skip
+
+
 @settings(max_examples=150, deadline=None)
 @given(doc=task_documents())
+@example(doc=CLAIMED_UNSHOWN)
 def test_json_report_has_bounded_scores_and_consistent_levels(doc):
     report = json.loads(render(run(doc), "json"))
     REPORT_SCHEMA.validate(report)  # `decide schema report`: every JSON report validates against it
@@ -392,11 +404,13 @@ def test_json_report_has_bounded_scores_and_consistent_levels(doc):
     assert recommendation["readiness"] in READINESS
     assert 1 <= recommendation["start_level"] <= recommendation["target_level"] <= 4
 
-    # Gaps name governance fields, and readiness follows them: blocking -> not-ready, advisory only
-    # -> conditional, none -> ready.
+    # Gaps name governance fields, and readiness follows them and the evidence findings (claims a rule
+    # asks evidence of, shown short): blocking -> not-ready, advisory only -> conditional, none -> ready.
     controls = {c.id for c in criteria(GOVERNANCE)}
-    severities = [gap["severity"] for gap in report["gaps"]]
+    findings = [e for e in report["evidence"]["controls"] if e["severity"]]
+    severities = [gap["severity"] for gap in report["gaps"]] + [e["severity"] for e in findings]
     assert {gap["control"] for gap in report["gaps"]} <= controls
+    assert {e["status"] for e in findings} <= {"missing", "unusable", "stale"}
     assert set(severities) <= {"blocking", "advisory"}
     expected = "not-ready" if "blocking" in severities else "conditional" if severities else "ready"
     assert recommendation["readiness"] == expected

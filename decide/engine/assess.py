@@ -255,15 +255,27 @@ def readiness_of(gaps: Iterable[Gap | ControlEvidence]) -> str:
     return "not-ready" if "blocking" in severities else "conditional" if severities else "ready"
 
 
-def _evidence_rules(rubrics: RubricSet, facts: Facts, required: set[str]) -> dict[str, EvidenceRule]:
+def _required(rubrics: RubricSet, demands: Demands, tier: str) -> dict[str, bool]:
+    """The controls the demands require, each with whether its absence would be a blocking gap."""
+    always_blocking = tier in rubrics.always_blocking_tiers
+    return {
+        control: always_blocking or any(s.absent_blocks for s in asks if s.rank > 0)
+        for control, asks in demands.items()
+        if any(s.rank > 0 for s in asks)
+    }
+
+
+def _evidence_rules(rubrics: RubricSet, facts: Facts, required: dict[str, bool]) -> dict[str, EvidenceRule]:
     """The rule that asks evidence of each required control, once claimed: of the rules that hold,
-    a blocking one wins over an advisory one."""
+    a blocking one wins over an advisory one. A claim without evidence weighs no more than no claim:
+    it blocks only where the control's absence would, so claiming a control never makes readiness
+    worse (the spec's monotonicity)."""
     asked: dict[str, EvidenceRule] = {}
     for rule in rubrics.evidence_rules:
         if rule.when.holds(facts):
             for control in rule.controls:
                 if control in required and (control not in asked or rule.blocking > asked[control].blocking):
-                    asked[control] = rule
+                    asked[control] = rule._replace(blocking=rule.blocking and required[control])
     return asked
 
 
@@ -373,14 +385,14 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     candidates = _level_requirements(rubrics, facts)
     present = [int(facts[control.field]) for control in rubrics.tables.controls]
     by_level: dict[int, tuple[Gap, ...]] = {}
-    required: dict[int, set[str]] = {}  # by level: the controls it requires
+    required: dict[int, dict[str, bool]] = {}  # by level: the controls it requires, and whether absence blocks
     first: dict[tuple[str, object], Gap] = {}
     for level in range(1, target + 1):
         facts["level"] = float(level)
         applying = _applying_at(candidates, level, facts)
         demands = _demands(applying, common) if applying else common
         by_level[level] = _gaps(rubrics, demands, present, tier, level)
-        required[level] = {control for control, asks in demands.items() if any(s.rank > 0 for s in asks)}
+        required[level] = _required(rubrics, demands, tier)
         for gap in by_level[level]:
             first.setdefault((gap.control, gap.required), gap)
     # Each gap as it first appears on the way up, so that its level and reason say where it starts; its
@@ -393,7 +405,7 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
     # Cleared: every requirement that applies is met, advisory ones included, and every control that
     # must be evidenced is, at this level and below.
     cleared = 0
-    while cleared < target and not by_level[cleared + 1] and not short & required[cleared + 1]:
+    while cleared < target and not by_level[cleared + 1] and not short & required[cleared + 1].keys():
         cleared += 1
     readiness = readiness_of([*gaps, *findings])
     return Assessment(

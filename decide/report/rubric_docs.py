@@ -83,7 +83,8 @@ def _evidence_markdown(rubrics: RubricSet) -> list[str]:
         "URL, which is recorded and never fetched; `date` (`YYYY-MM-DD`) is when it was last verified. Where a "
         "rule below applies, a required control the task claims must be evidenced: evidence that is missing, "
         "cannot be read, or is older than the tier allows is a finding of the rule's severity, apart from the "
-        "gaps, and the control does not count towards the level cleared today.",
+        "gaps, and the control does not count towards the level cleared today. A finding never weighs more "
+        "than not claiming the control: where its absence would be an advisory gap, so is its missing evidence.",
         "",
         *(table(["Rule", "Why", "Controls", "Short of evidence"], rows) if rows else ["No rule asks for evidence."]),
         "",
