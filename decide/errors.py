@@ -16,15 +16,18 @@ EXIT_TERMINATED = 143  # SIGTERM
 # Characters that would break a message's one line or drive a terminal: C0 and C1 controls, DEL, and
 # the Unicode line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def shown(path: str) -> str:
+def shown(path: str, *, keep_newlines: bool = False) -> str:
     """A path as messages and summaries show it: control characters escaped (``\\n``, ``\\x1b``),
-    so that one path stays on one line and cannot move a terminal's cursor."""
-    if not _CONTROL.search(path):
+    so that one path stays on one line and cannot move a terminal's cursor. With ``keep_newlines``,
+    text laid out in lines keeps its line breaks and loses only what could drive a terminal."""
+    control = _CONTROL_BUT_NEWLINE if keep_newlines else _CONTROL
+    if not control.search(path):
         return path
-    return _CONTROL.sub(lambda match: _ESCAPES.get(match[0]) or repr(match[0])[1:-1], path)
+    return control.sub(lambda match: _ESCAPES.get(match[0]) or repr(match[0])[1:-1], path)
 
 
 class Terminated(KeyboardInterrupt):

@@ -446,6 +446,7 @@ class Assessment(NamedTuple):
     start_level: int  # the highest level cleared today (1 when none is: it then runs in shadow only)
     cleared: bool  # whether every requirement at start_level and below is met
     readiness: str
+    readiness_once_evidenced: str  # the readiness once the evidence its claims lack is shown: the gaps' alone
     gaps: tuple[Gap, ...]  # at the target level
     gaps_by_level: Mapping[int, tuple[Gap, ...]]  # for every level up to the target
     to_ready: tuple[Step, ...]  # the fewest control changes that make it ready at its target

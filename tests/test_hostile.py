@@ -169,6 +169,35 @@ def test_stdout_closed_early_is_no_traceback() -> None:
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
 
 
+# Control characters a YAML double-quoted string can carry into a title or an owner: ESC sequences that
+# recolour a terminal or set its window title, a bell, C1 NEL and the Unicode line separator.
+DRIVING = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def test_control_characters_in_user_text_never_reach_a_terminal_or_a_summary(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    text = EXAMPLES[0].read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^title: .*$", r'title: "Red\\e[31m title\\x07 \\x85next\\u2028line"', text, count=1)
+    text = re.sub(r"(?m)^  owner: .*$", r'  owner: "ops\\e]0;pwned\\x07"', text, count=1)
+    task = tmp_path / "task.yaml"
+    task.write_text(text, encoding="utf-8")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(EXAMPLES[0].read_text(encoding="utf-8"), encoding="utf-8")
+    for command in (["evaluate", task, "-f", "text"], ["evaluate", task, "-f", "markdown"], ["explain", task],
+                    ["diff", plain, task]):  # fmt: skip
+        shown = subprocess.run([sys.executable, "-m", "decide", *map(str, command)],
+                               capture_output=True, text=True, cwd=ROOT, timeout=60, check=True).stdout  # fmt: skip
+        assert "[31m title" in shown or "pwned" in shown, command  # the title or the owner, its ESC escaped
+        assert not DRIVING.search(shown), (command, DRIVING.findall(shown))
+    # In colour, the only escape sequences are rich's own styles.
+    coloured = render(evaluate(LOADER.load(task), RUBRICS), "text", RenderOptions(color=True))
+    assert "\x1b[" in coloured and not re.search("\x1b[^\\[]", coloured)
+    subprocess.run([sys.executable, "-m", "decide", "ci", str(task), "--fail-on", "never", "--markdown", "s.md"],
+                   capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True)  # fmt: skip
+    summary = (tmp_path / "s.md").read_text(encoding="utf-8")
+    assert not DRIVING.search(summary), DRIVING.findall(summary)
+
+
 # --- interruptions ---------------------------------------------------------------------------
 
 

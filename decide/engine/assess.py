@@ -423,6 +423,7 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         start_level=max(cleared, 1),
         cleared=cleared > 0,
         readiness=readiness,
+        readiness_once_evidenced=readiness_of(gaps),
         gaps=gaps,
         gaps_by_level=by_level,
         to_ready=path_to_ready(rubrics, gaps, frozenset(asked)),

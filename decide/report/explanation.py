@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from decide.engine.explain import Explanation
+from decide.errors import shown
 from decide.model import RUBRICS, Report, cleared_text
 from decide.report.json_encoding import dump_json
 from decide.report.json_report import criteria_rows
@@ -192,7 +193,7 @@ def explanation_text(explanation: Explanation, what_if: Sequence[Side] = ()) -> 
             for c in changed_fields(what_if[0].report, what_if[1].report)
         ]
         lines += _comparison(what_if)
-    return "\n".join(lines) + "\n"
+    return _plain(lines)
 
 
 def diff_dict(old: Report, new: Report) -> dict[str, Any]:
@@ -220,4 +221,9 @@ def diff_text(old: Report, new: Report, markdown: bool = False) -> str:
     lines += ["```", *comparison, "```"] if markdown else comparison
     if autonomy_creep(old, new):
         lines += ["", "Warning: autonomy was raised without any control made stronger."]
-    return "\n".join(lines) + "\n"
+    return _plain(lines)
+
+
+def _plain(lines: list[str]) -> str:
+    """The lines as one text, whose user values (a title, an owner) cannot drive a terminal."""
+    return shown("\n".join(lines) + "\n", keep_newlines=True)

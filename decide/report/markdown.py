@@ -7,21 +7,26 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from decide import __version__
-from decide.engine.assess import readiness_of
+from decide.errors import shown
 from decide.model import Reference, Report, cleared_text, display
 from decide.report import RenderOptions, evidence_status, gap_reasons, risk_gaps, tier_range_text
 
 _INLINE_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|~])")
 
 
+def _one_line(text: object) -> str:
+    """Whitespace runs as one space, and any other control character escaped (``\\x1b``)."""
+    return shown(" ".join(str(text).split()))
+
+
 def escape(text: str) -> str:
     """User text made inert in Markdown: no markup, no HTML, no table breaks, one line."""
-    return _INLINE_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    return _INLINE_SPECIALS.sub(r"\\\1", _one_line(text))
 
 
 def code(text: str) -> str:
     """User text in a code span, which no backtick inside may close early."""
-    return "`" + " ".join(str(text).split()).replace("`", "'") + "`"
+    return "`" + _one_line(text).replace("`", "'") + "`"
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -125,7 +130,7 @@ def what_would_change(
         level = rubrics.level(a.start_level)
         lower = f"Or aim lower: it is cleared today for level {level.level} ({level.name})."
     unevidenced = [control(e.control) for e in a.evidence if e.finding]
-    then = readiness(readiness_of(a.gaps))
+    then = readiness(a.readiness_once_evidenced)
     show = [f"show current evidence for {', '.join(unevidenced)} (then {then})"] if unevidenced else []
     if not a.to_ready:
         if show:

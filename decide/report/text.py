@@ -7,9 +7,11 @@ import io
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
+from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 
+from decide.errors import shown
 from decide.model import Report, cleared_text, display
 from decide.report import RenderOptions, evidence_status, gap_reasons, risk_gaps, tier_range_text
 from decide.report.assumptions import assumed_behind
@@ -214,6 +216,12 @@ def _assumptions(report: Report) -> Group:
     return Group(*parts)
 
 
+def _escaped(console: Console, part: RenderableType) -> Segments:
+    """The part laid out, with the control characters of its text escaped: user text (a title, an
+    owner) must not drive the reader's terminal. The styles are rich's own, added when printed."""
+    return Segments(Segment(shown(s.text, keep_newlines=True), s.style, s.control) for s in console.render(part))
+
+
 def render(report: Report, options: RenderOptions) -> str:
     buffer = io.StringIO()
     console = Console(
@@ -237,11 +245,11 @@ def render(report: Report, options: RenderOptions) -> str:
         _rollback(report),
         _assumptions(report),
     ):
-        console.print(part)
+        console.print(_escaped(console, part), crop=False)
     footer = (
         f"\nTask {report.task.id} from {report.task.source} · rubric set {report.rubrics.name} "
         f"{report.rubrics.version} (sha256 {report.rubrics.sha256[:12]})"
     )
-    console.print(Text(footer, style="dim"))
+    console.print(_escaped(console, Text(footer, style="dim")), crop=False)
     # rich pads every line to the width; trailing blanks only get in the way of files and diffs.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
