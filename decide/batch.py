@@ -75,11 +75,13 @@ class _Worker:
     render and write all) rather than file by file: each stage's code and data then stay in the
     processor's caches, and the system calls come together."""
 
-    def __init__(self, rubrics: RubricSet, fmt: ReportFormat, out_dir: Path, run_id: str) -> None:
+    def __init__(
+        self, rubrics: RubricSet, fmt: ReportFormat, options: RenderOptions, out_dir: Path, run_id: str
+    ) -> None:
         self.loader = TaskLoader(rubrics)
         self.rubrics = rubrics
         self.render = renderer(fmt)
-        self.options = RenderOptions(color=False, width=100, portfolio="summary.html")  # html: a link back
+        self.options = options
         self.suffix = REPORT_SUFFIX[fmt]
         self.folder = str(out_dir)
         self.temporaries = os.path.join(self.folder, f".decide-{run_id}-")
@@ -143,16 +145,16 @@ def _work(chunk: Sequence[Item]) -> list[Outcome]:
 
 
 def _outcomes(
-    files: Sequence[str], rubrics: RubricSet, *, fmt: ReportFormat, out_dir: Path, run_id: str, jobs: int
+    files: Sequence[str], worker_args: tuple[RubricSet, ReportFormat, RenderOptions, Path, str], jobs: int
 ) -> Generator[list[Outcome], None, None]:
     """Each chunk's outcomes, chunks in the order of the files."""
     items = list(enumerate(files))
     size = max(1, min(CHUNK, len(items) // (jobs * 16)))  # small enough that both workers stay busy
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     if jobs <= 1 or len(files) < PARALLEL_FROM:
-        yield from map(_Worker(rubrics, fmt, out_dir, run_id), chunks)
+        yield from map(_Worker(*worker_args), chunks)
     else:
-        yield from _in_workers(chunks, (rubrics, fmt, out_dir, run_id), jobs)
+        yield from _in_workers(chunks, worker_args, jobs)
 
 
 def _in_workers(
@@ -301,6 +303,7 @@ def run_batch(
     out_dir: Path,
     *,
     fmt: ReportFormat = ReportFormat.JSON,
+    framework: str | None = None,
     jobs: int = 1,
     unreadable: Sequence[Problem] = (),
     on_problem: Callable[[Problem], None] = lambda problem: None,
@@ -319,7 +322,9 @@ def run_batch(
     identity = {"name": rubrics.name, "version": rubrics.version, "sha256": rubrics.sha256}
     html = fmt is ReportFormat.HTML
     with OutputFolder(out_dir) as folder:
-        outcomes = _outcomes(files, rubrics, fmt=fmt, out_dir=out_dir, run_id=run_id, jobs=jobs)
+        # Each HTML report links back to the portfolio page.
+        options = RenderOptions(color=False, width=100, framework=framework, portfolio="summary.html")
+        outcomes = _outcomes(files, (rubrics, fmt, options, out_dir, run_id), jobs)
         finished = False
         try:
             with PortfolioWriter(out_dir, run_id, identity, html=html) as summary:

@@ -143,6 +143,20 @@ def test_report_format(runner: CliRunner, tmp_path: Path, fmt: str, suffix: str)
     assert report.read_text(encoding="utf-8") == expected
 
 
+def test_framework_narrows_every_report_as_evaluate_does(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    result = runner.invoke(app, ["batch", "examples", "-d", str(out), "-f", "markdown", "--framework", "eu-ai-act"])
+    assert result.exit_code == 0, result.stderr
+    report = (out / "ticket-triage-agent.md").read_text(encoding="utf-8")
+    expected = runner.invoke(app, ["evaluate", "examples/ticket-triage-agent.yaml", "-f", "markdown",
+                                   "--framework", "eu-ai-act"]).stdout  # fmt: skip
+    assert report == expected
+    assert "EU AI Act (2024/1689)" in report and "NIST AI Risk Management Framework" not in report
+    unknown = runner.invoke(app, ["batch", "examples", "-d", str(tmp_path / "none"), "--framework", "nist"])
+    assert unknown.exit_code == 2 and "--framework: 'nist' is not in the catalogue" in unknown.stderr
+    assert not (tmp_path / "none").exists()  # refused before anything is written
+
+
 def test_an_empty_folder_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

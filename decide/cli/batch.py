@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from decide.cli.errors import reported_errors
-from decide.cli.io import emit
-from decide.cli.options import PathsArgument, RubricsOption
+from decide.cli.io import check_framework, emit
+from decide.cli.options import FrameworkOption, PathsArgument, RubricsOption
 from decide.report import ReportFormat, counted
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def batch(
         int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes [default: one per CPU it may use].")
     ] = None,
     rubrics: RubricsOption = None,
+    framework: FrameworkOption = None,
 ) -> None:
     """Evaluate many task files: a report each and a summary.
 
@@ -99,6 +100,7 @@ def batch(
     Examples:
       decide batch tasks/ --out-dir reports/
       decide batch tasks/ -d reports/ -f html -j 4
+      decide batch tasks/ -d reports/ -f markdown --framework eu-ai-act
     """
     from decide.batch import run_batch
     from decide.errors import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED, DecideError, Problem, Terminated, shown
@@ -107,12 +109,13 @@ def batch(
 
     with reported_errors():
         rubric_set = load_rubrics(rubrics)
+        check_framework(rubric_set, framework)
         files, unreadable = collect_task_files(paths)  # unreadable: found, and listed as invalid files
         with ProgressDisplay(len(files)) as display:
             try:
                 totals = run_batch(
-                    files, rubric_set, out_dir, fmt=fmt, jobs=jobs or _usable_cpus(), unreadable=unreadable,
-                    on_problem=display.problem, on_progress=display.advance,
+                    files, rubric_set, out_dir, fmt=fmt, framework=framework, jobs=jobs or _usable_cpus(),
+                    unreadable=unreadable, on_problem=display.problem, on_progress=display.advance,
                 )  # fmt: skip
             except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM (Terminated)
                 display.stop()

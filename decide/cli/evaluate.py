@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import Annotated
-
-import typer
 
 from decide.cli.errors import reported_errors
-from decide.cli.io import choose_format, emit, refuse_overwriting_inputs, stdout_is_terminal, use_color
-from decide.cli.options import FormatOption, OutputOption, RubricsOption, TaskArgument
+from decide.cli.io import check_framework, choose_format, emit, refuse_overwriting_inputs, stdout_is_terminal, use_color
+from decide.cli.options import FormatOption, FrameworkOption, OutputOption, RubricsOption, TaskArgument
 
 STDIN = "<stdin>"  # how standard input is named in messages and reports
 
@@ -20,10 +17,7 @@ def evaluate(
     fmt: FormatOption = None,
     output: OutputOption = None,
     rubrics: RubricsOption = None,
-    framework: Annotated[
-        str | None,
-        typer.Option("--framework", metavar="NAME", help="Show only this framework's references with each gap."),
-    ] = None,
+    framework: FrameworkOption = None,
 ) -> None:
     """Evaluate one task: kind, risk, gaps, pilot and rollback plan.
 
@@ -45,9 +39,7 @@ def evaluate(
     with reported_errors():
         refuse_overwriting_inputs(output, [task])
         rubric_set = load_rubrics(rubrics)
-        known = rubric_set.cited_frameworks()
-        if framework is not None and framework not in known:
-            raise DecideError.at("--framework", f"{framework!r} is not in the catalogue: {', '.join(known)}")
+        check_framework(rubric_set, framework)
         loader = TaskLoader(rubric_set)
         if str(task) == "-":
             from decide.loading.yaml_source import read_stream

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decide.errors import DecideError
 from decide.report import FORMAT_BY_SUFFIX, ReportFormat
+
+if TYPE_CHECKING:
+    from decide.model import RubricSet
 
 
 def stdout_is_terminal() -> bool:
@@ -30,6 +34,13 @@ def choose_format(fmt: ReportFormat | None, output: Path | None) -> ReportFormat
             str(output), f"no report format writes {output.suffix!r} files: name it {known}, or give --format"
         )
     return FORMAT_BY_SUFFIX[output.suffix.lower()]
+
+
+def check_framework(rubrics: RubricSet, framework: str | None) -> None:
+    """``--framework`` must name a framework the rubric set cites, or it would quietly show nothing."""
+    known = rubrics.cited_frameworks()
+    if framework is not None and framework not in known:
+        raise DecideError.at("--framework", f"{framework!r} is not in the catalogue: {', '.join(known)}")
 
 
 def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:

@@ -13,6 +13,10 @@ RubricsOption = Annotated[
     str | None,
     typer.Option("--rubrics", metavar="NAME|DIR", help="A bundled rubric set by name, or a folder of your own."),
 ]
+FrameworkOption = Annotated[
+    str | None,
+    typer.Option("--framework", metavar="NAME", help="Show only this framework's references with each gap."),
+]
 FormatOption = Annotated[
     ReportFormat | None,
     typer.Option("--format", "-f", help="Report format [default: text, or from the -o file's extension]."),
