@@ -213,8 +213,12 @@ def _primacy(strength: Strength) -> tuple[int, int]:
     return -strength.rank, strength.specificity
 
 
-def _gaps(rubrics: RubricSet, demands: Demands, present_ranks: list[int], tier: str, level: int) -> tuple[Gap, ...]:
-    """The controls weaker than required, in the rubric's control order."""
+def _gaps(
+    rubrics: RubricSet, demands: Demands, absence_blocks: dict[str, bool], present_ranks: list[int], *, tier: str,
+    level: int,
+) -> tuple[Gap, ...]:
+    """The controls weaker than required, in the rubric's control order: an absent one as blocking as
+    ``absence_blocks`` (:func:`_required`) says, a weaker one blocking only at an always-blocking tier."""
     always_blocking = tier in rubrics.always_blocking_tiers
     gaps: list[Gap] = []
     for control, present in zip(rubrics.tables.controls, present_ranks, strict=True):
@@ -222,7 +226,7 @@ def _gaps(rubrics: RubricSet, demands: Demands, present_ranks: list[int], tier: 
         if not short:
             continue
         primary = short[0]
-        blocking = (present == 0 and any(s.absent_blocks for s in short)) or always_blocking
+        blocking = absence_blocks[control.id] if present == 0 else always_blocking
         required = control.values[primary.rank]
         gaps.append(
             Gap(
@@ -391,8 +395,8 @@ def assess(task: Task, rubrics: RubricSet) -> Assessment:
         facts["level"] = float(level)
         applying = _applying_at(candidates, level, facts)
         demands = _demands(applying, common) if applying else common
-        by_level[level] = _gaps(rubrics, demands, present, tier, level)
         required[level] = _required(rubrics, demands, tier)
+        by_level[level] = _gaps(rubrics, demands, required[level], present, tier=tier, level=level)
         for gap in by_level[level]:
             first.setdefault((gap.control, gap.required), gap)
     # Each gap as it first appears on the way up, so that its level and reason say where it starts; its
